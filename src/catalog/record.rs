@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 /// One event as a line of NDJSON. Only `title` is required.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EventRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
@@ -38,7 +37,6 @@ pub struct EventRecord {
 
 /// Where an event takes place.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VenueRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
