@@ -1,1 +1,7 @@
-//! Convene
+//! Convene: an open catalogue service for international events.
+//!
+//! The library holds everything the `convene` binary runs, so tests can start the whole
+//! application in-process.
+
+pub mod catalog;
+pub mod db;

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 pub struct EventRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// The event's slug; `export` writes it so that `import` restores the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<String>,

@@ -1,0 +1,173 @@
+//! The catalogue domain: entities, reference data, and the services that read and write events.
+//!
+//! GraphQL resolvers and CLI commands call [`Catalog`]; nothing outside this module builds SQL.
+
+pub mod entity;
+pub mod error;
+pub mod export;
+pub mod filter;
+pub mod page;
+pub mod read;
+pub mod record;
+pub mod reference;
+pub mod resolve;
+pub mod slug;
+pub mod write;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+pub use error::CatalogError;
+use entity::organizer;
+use record::EventRecord;
+use reference::Reference;
+use write::{ChangeKind, WriteCache};
+
+/// The catalogue service: a database connection and the reference data loaded from it.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    db: DatabaseConnection,
+    reference: Arc<Reference>,
+}
+
+/// A record that was not stored, with its line (or position) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub imported: u64,
+    pub updated: u64,
+    pub rejected: Vec<Rejection>,
+    /// Ids of the events written, in input order.
+    pub event_ids: Vec<i64>,
+}
+
+impl ImportReport {
+    /// Adds another batch's counts to this one.
+    pub fn absorb(&mut self, other: ImportReport) {
+        self.imported += other.imported;
+        self.updated += other.updated;
+        self.rejected.extend(other.rejected);
+        self.event_ids.extend(other.event_ids);
+    }
+}
+
+/// An input line: its number and the parsed record, or why it could not be parsed.
+pub type NumberedRecord = (usize, Result<EventRecord, String>);
+
+impl Catalog {
+    /// Wraps a migrated database and loads its reference data.
+    pub async fn new(db: DatabaseConnection) -> Result<Self, CatalogError> {
+        let reference = Arc::new(Reference::load(&db).await?);
+        Ok(Catalog { db, reference })
+    }
+
+    /// The database connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Countries and regions.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// Validates and writes a batch of records in one transaction; each record is written
+    /// under its own savepoint, so a bad one is rejected and the others are kept.
+    pub async fn import_batch(&self, records: Vec<NumberedRecord>) -> Result<ImportReport, CatalogError> {
+        let mut report = ImportReport::default();
+        let txn = self.db.begin().await?;
+        let mut cache = WriteCache::default();
+        for (line, parsed) in records {
+            let resolved = parsed.map_err(|reason| CatalogError::invalid("record", reason)).and_then(|record| resolve::resolve(&self.reference, record));
+            let resolved = match resolved {
+                Ok(resolved) => resolved,
+                Err(error) => {
+                    report.rejected.push(Rejection { line, reason: error.to_string() });
+                    continue;
+                }
+            };
+            let savepoint = txn.begin().await?;
+            match write::upsert_event(&savepoint, &mut cache, resolved).await {
+                Ok((event_id, kind)) => {
+                    savepoint.commit().await?;
+                    report.event_ids.push(event_id);
+                    match kind {
+                        ChangeKind::Updated => report.updated += 1,
+                        _ => report.imported += 1,
+                    }
+                }
+                Err(error) => {
+                    savepoint.rollback().await?;
+                    cache.clear();
+                    let reason = match &error {
+                        CatalogError::Database(cause) => format!("could not be stored: {cause}"),
+                        other => other.to_string(),
+                    };
+                    report.rejected.push(Rejection { line, reason });
+                }
+            }
+        }
+        txn.commit().await?;
+        Ok(report)
+    }
+
+    /// Deletes an event, recording the change.
+    pub async fn delete_event(&self, event_id: i64) -> Result<(), CatalogError> {
+        let txn = self.db.begin().await?;
+        write::delete_event(&txn, event_id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Organizers by id, with the path from the top body down to each.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizerTree {
+    units: HashMap<i64, organizer::Model>,
+}
+
+impl OrganizerTree {
+    /// Indexes a list of organizers.
+    pub fn new(units: Vec<organizer::Model>) -> Self {
+        OrganizerTree { units: units.into_iter().map(|unit| (unit.id, unit)).collect() }
+    }
+
+    /// The unit with this id.
+    pub fn get(&self, id: i64) -> Option<&organizer::Model> {
+        self.units.get(&id)
+    }
+
+    /// Names from the top body down to this unit.
+    pub fn path(&self, id: i64) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut current = self.units.get(&id);
+        while let Some(unit) = current {
+            path.push(unit.name.clone());
+            current = unit.parent_id.and_then(|parent| self.units.get(&parent));
+        }
+        path.reverse();
+        path
+    }
+
+    /// The direct children of a unit, by name.
+    pub fn children(&self, id: i64) -> Vec<&organizer::Model> {
+        let mut children: Vec<_> = self.units.values().filter(|unit| unit.parent_id == Some(id)).collect();
+        children.sort_by(|left, right| left.name.cmp(&right.name));
+        children
+    }
+
+    /// Every unit, sorted by path.
+    pub fn all(&self) -> Vec<&organizer::Model> {
+        let mut units: Vec<_> = self.units.values().collect();
+        units.sort_by_cached_key(|unit| self.path(unit.id));
+        units
+    }
+}

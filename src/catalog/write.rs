@@ -1,0 +1,288 @@
+//! Writing events: upsert by `source_url`, taxonomy created on first use, and the change
+//! outbox row appended in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::entity::{change, event, event_audience, event_country, event_topic};
+use super::error::CatalogError;
+use super::resolve::{Label, ResolvedEvent, ResolvedVenue};
+use super::slug::slugify;
+
+/// What a write did to an event, as recorded in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl ChangeKind {
+    /// The outbox spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "CREATED",
+            ChangeKind::Updated => "UPDATED",
+            ChangeKind::Deleted => "DELETED",
+        }
+    }
+
+    /// Reads the outbox spelling back.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "CREATED" => Some(ChangeKind::Created),
+            "UPDATED" => Some(ChangeKind::Updated),
+            "DELETED" => Some(ChangeKind::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// Ids of taxonomy rows already known to exist in this transaction, so a batch of events
+/// sharing organizers and topics looks each up once.
+#[derive(Debug, Default)]
+pub struct WriteCache {
+    ids: HashMap<(&'static str, String), i64>,
+}
+
+impl WriteCache {
+    /// Forgets everything: called when a savepoint rolls back rows it may have created.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+    }
+}
+
+/// Inserts a row keyed by a unique text column unless it exists, and returns its id.
+async fn ensure_row(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    table: &'static str,
+    key_column: &'static str,
+    values: Vec<(&'static str, sea_orm::Value)>,
+) -> Result<i64, CatalogError> {
+    let key = values
+        .iter()
+        .find(|(column, _)| *column == key_column)
+        .and_then(|(_, value)| match value {
+            sea_orm::Value::String(Some(text)) => Some(text.clone()),
+            _ => None,
+        })
+        .expect("the key column is one of the values");
+    if let Some(&id) = cache.ids.get(&(table, key.clone())) {
+        return Ok(id);
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(table)
+        .columns(values.iter().map(|(column, _)| *column))
+        .values_panic(values.into_iter().map(|(_, value)| Expr::val(value)))
+        .on_conflict(OnConflict::column(key_column).do_nothing().to_owned());
+    txn.execute(&insert).await?;
+    let select = Query::select().column("id").from(table).and_where(Expr::col(key_column).eq(key.clone())).to_owned();
+    let row = txn.query_one(&select).await?.ok_or_else(|| CatalogError::NotFound(format!("{table} {key}")))?;
+    let id: i64 = row.try_get("", "id")?;
+    cache.ids.insert((table, key), id);
+    Ok(id)
+}
+
+/// The unique key of an organizer path: the names joined by the unit separator.
+pub fn organizer_path_key(path: &[String]) -> String {
+    path.join("\u{1f}")
+}
+
+async fn ensure_organizer(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    path: &[String],
+) -> Result<Option<i64>, CatalogError> {
+    let mut parent_id: Option<i64> = None;
+    for depth in 1..=path.len() {
+        let values = vec![
+            ("parent_id", parent_id.into()),
+            ("name", path[depth - 1].clone().into()),
+            ("path_key", organizer_path_key(&path[..depth]).into()),
+        ];
+        parent_id = Some(ensure_row(txn, cache, "organizers", "path_key", values).await?);
+    }
+    Ok(parent_id)
+}
+
+fn venue_key(venue: &ResolvedVenue) -> String {
+    let parts = [&venue.name, &venue.address, &venue.city, &venue.country_code];
+    parts.iter().map(|part| part.as_deref().unwrap_or("").to_lowercase()).collect::<Vec<_>>().join("\u{1f}")
+}
+
+async fn ensure_venue(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    venue: &ResolvedVenue,
+) -> Result<i64, CatalogError> {
+    let values = vec![
+        ("venue_key", venue_key(venue).into()),
+        ("name", venue.name.clone().into()),
+        ("address", venue.address.clone().into()),
+        ("city", venue.city.clone().into()),
+        ("country_code", venue.country_code.clone().into()),
+    ];
+    ensure_row(txn, cache, "venues", "venue_key", values).await
+}
+
+async fn ensure_labels(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    table: &'static str,
+    labels: &[Label],
+) -> Result<Vec<i64>, CatalogError> {
+    let mut ids = Vec::with_capacity(labels.len());
+    for label in labels {
+        let values = vec![("slug", label.slug.clone().into()), ("label", label.label.clone().into())];
+        ids.push(ensure_row(txn, cache, table, "slug", values).await?);
+    }
+    Ok(ids)
+}
+
+/// A new event's slug: its title, then a hash of its source URL (or of a random number), so
+/// slugs stay readable, unique and the same on every import of the same record.
+fn new_slug(event: &ResolvedEvent) -> String {
+    let seed = match &event.source_url {
+        Some(url) => url.clone(),
+        None => rand::random::<u64>().to_string(),
+    };
+    let digest = Sha256::digest(seed.as_bytes());
+    let suffix: String = digest.iter().take(5).map(|byte| format!("{byte:02x}")).collect();
+    let title = slugify(&event.title, 70);
+    if title.is_empty() { suffix } else { format!("{title}-{suffix}") }
+}
+
+async fn find_existing(txn: &DatabaseTransaction, event: &ResolvedEvent) -> Result<Option<event::Model>, CatalogError> {
+    let condition = match (&event.source_url, &event.slug) {
+        (Some(url), _) => event::Column::SourceUrl.eq(url.clone()),
+        (None, Some(slug)) => event::Column::Slug.eq(slug.clone()),
+        (None, None) => return Ok(None),
+    };
+    Ok(event::Entity::find().filter(condition).one(txn).await?)
+}
+
+/// Appends a row to the change outbox.
+pub async fn record_change(txn: &DatabaseTransaction, event_id: i64, kind: ChangeKind) -> Result<(), CatalogError> {
+    let row = change::ActiveModel {
+        seq: NotSet,
+        event_id: Set(event_id),
+        kind: Set(kind.as_str().to_string()),
+        created_at: Set(Utc::now()),
+    };
+    change::Entity::insert(row).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+/// Writes one resolved event: updates the event with the same `source_url` (or slug) or
+/// inserts a new one, replaces its countries, topics and audiences, and records the change.
+pub async fn upsert_event(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    event: ResolvedEvent,
+) -> Result<(i64, ChangeKind), CatalogError> {
+    let organizer_id = ensure_organizer(txn, cache, &event.organizer_path).await?;
+    let venue_id = match &event.venue {
+        Some(venue) => Some(ensure_venue(txn, cache, venue).await?),
+        None => None,
+    };
+    let topic_ids = ensure_labels(txn, cache, "topics", &event.topics).await?;
+    let audience_ids = ensure_labels(txn, cache, "audiences", &event.audiences).await?;
+    let existing = find_existing(txn, &event).await?;
+    let now = Utc::now();
+    let (event_id, kind) = match existing {
+        Some(existing) => {
+            let mut row: event::ActiveModel = existing.into();
+            if let Some(slug) = &event.slug {
+                row.slug = Set(slug.clone());
+            }
+            fill(&mut row, &event, organizer_id, venue_id);
+            row.updated_at = Set(now);
+            let row = row.update(txn).await?;
+            (row.id, ChangeKind::Updated)
+        }
+        None => {
+            let mut row = event::ActiveModel {
+                id: NotSet,
+                slug: Set(event.slug.clone().unwrap_or_else(|| new_slug(&event))),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            fill(&mut row, &event, organizer_id, venue_id);
+            let row = row.insert(txn).await?;
+            (row.id, ChangeKind::Created)
+        }
+    };
+    replace_links(txn, event_id, &event.country_codes, &topic_ids, &audience_ids).await?;
+    record_change(txn, event_id, kind).await?;
+    Ok((event_id, kind))
+}
+
+fn fill(row: &mut event::ActiveModel, event: &ResolvedEvent, organizer_id: Option<i64>, venue_id: Option<i64>) {
+    row.title = Set(event.title.clone());
+    row.subtitle = Set(event.subtitle.clone());
+    row.description = Set(event.description.clone());
+    row.event_type = Set(event.event_type.clone());
+    row.start_date = Set(event.start_date);
+    row.end_date = Set(event.end_date);
+    row.added_on = Set(event.added_on);
+    row.source_url = Set(event.source_url.clone());
+    row.organizer_id = Set(organizer_id);
+    row.venue_id = Set(venue_id);
+}
+
+async fn replace_links(
+    txn: &DatabaseTransaction,
+    event_id: i64,
+    country_codes: &[String],
+    topic_ids: &[i64],
+    audience_ids: &[i64],
+) -> Result<(), CatalogError> {
+    event_country::Entity::delete_many().filter(event_country::Column::EventId.eq(event_id)).exec(txn).await?;
+    event_topic::Entity::delete_many().filter(event_topic::Column::EventId.eq(event_id)).exec(txn).await?;
+    event_audience::Entity::delete_many().filter(event_audience::Column::EventId.eq(event_id)).exec(txn).await?;
+    if !country_codes.is_empty() {
+        let rows = country_codes.iter().enumerate().map(|(position, code)| event_country::ActiveModel {
+            event_id: Set(event_id),
+            country_code: Set(code.clone()),
+            position: Set(position as i32),
+        });
+        event_country::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    }
+    if !topic_ids.is_empty() {
+        let rows = topic_ids.iter().enumerate().map(|(position, &topic_id)| event_topic::ActiveModel {
+            event_id: Set(event_id),
+            topic_id: Set(topic_id),
+            position: Set(position as i32),
+        });
+        event_topic::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    }
+    if !audience_ids.is_empty() {
+        let rows = audience_ids.iter().enumerate().map(|(position, &audience_id)| event_audience::ActiveModel {
+            event_id: Set(event_id),
+            audience_id: Set(audience_id),
+            position: Set(position as i32),
+        });
+        event_audience::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes an event and records the deletion; `NotFound` if there is no such event.
+pub async fn delete_event(txn: &DatabaseTransaction, event_id: i64) -> Result<(), CatalogError> {
+    let result = event::Entity::delete_by_id(event_id).exec(txn).await?;
+    if result.rows_affected == 0 {
+        return Err(CatalogError::NotFound(format!("event {event_id}")));
+    }
+    record_change(txn, event_id, ChangeKind::Deleted).await
+}
+

@@ -1,0 +1,240 @@
+//! GraphQL-over-HTTP endpoint (GET and POST) following <https://graphql.github.io/graphql-over-http/draft/>.
+//!
+//! Parsing reuses async-graphql's own request types; this module adds the HTTP
+//! rules on top: content negotiation, status codes, no `GET` mutations, and
+//! `{"errors":[...]}` bodies with an `extensions.code` for rejected requests.
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, Executor, ServerError};
+use poem::http::{header, HeaderValue, Method, StatusCode};
+use poem::{Endpoint, Request, Response};
+
+/// Largest accepted `POST` body unless changed with [`GraphQLHttp::body_limit`].
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// Called for every request that is about to be executed, with the HTTP request
+/// and the parsed GraphQL request; returns the request to execute (typically with
+/// `.data(...)` added, e.g. the bearer token or the client address).
+pub type Hook = dyn Fn(&Request, async_graphql::Request) -> async_graphql::Request + Send + Sync;
+
+/// Name of the executed operation (if it has one), stored in the extensions of
+/// every response that reached execution, so a metrics middleware can read it
+/// with `response.extensions().get::<OperationName>()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationName(pub Option<String>);
+
+/// The endpoint built by [`graphql_endpoint`]; mount it with `Route::at` (it
+/// answers both `GET` and `POST` itself).
+pub struct GraphQLHttp<E> {
+    executor: E,
+    hook: Arc<Hook>,
+    body_limit: usize,
+}
+
+/// Serves `executor` (usually an `async_graphql::Schema`) over GraphQL-over-HTTP.
+pub fn graphql_endpoint<E: Executor>(executor: E) -> GraphQLHttp<E> {
+    GraphQLHttp {
+        executor,
+        hook: Arc::new(|_, request| request),
+        body_limit: DEFAULT_BODY_LIMIT,
+    }
+}
+
+impl<E> GraphQLHttp<E> {
+    /// Sets the [`Hook`] that may attach per-request data. When the client sent
+    /// no `operationName` but the document has exactly one named operation, the
+    /// request's `operation_name` has already been set to that name.
+    #[must_use]
+    pub fn with_hook(
+        mut self,
+        hook: impl Fn(&Request, async_graphql::Request) -> async_graphql::Request
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.hook = Arc::new(hook);
+        self
+    }
+
+    /// Sets the largest accepted `POST` body in bytes (larger ones get 413).
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}
+
+/// A rejected request: the status and the message of its only error.
+type Reject = (StatusCode, String);
+
+impl<E: Executor> Endpoint for GraphQLHttp<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let Some(media) = negotiate(req.header(header::ACCEPT)) else {
+            let msg = "Accept must allow application/graphql-response+json or application/json";
+            return Ok(reject(JSON, (StatusCode::NOT_ACCEPTABLE, msg.into())));
+        };
+        match self.prepare(&mut req).await {
+            Ok(gql) => {
+                let name = OperationName(gql.operation_name.clone());
+                let gql = (self.hook)(&req, gql);
+                let mut resp = render(media, self.executor.execute(gql).await);
+                resp.extensions_mut().insert(name);
+                Ok(resp)
+            }
+            Err(rejected) => {
+                let mut resp = reject(media, rejected);
+                if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+                    // A GET is only refused with 405 because it carries a mutation.
+                    let allow = if req.method() == Method::GET { "POST" } else { "GET, POST" };
+                    let allow = HeaderValue::from_static(allow);
+                    resp.headers_mut().insert(header::ALLOW, allow);
+                }
+                Ok(resp)
+            }
+        }
+    }
+}
+
+impl<E> GraphQLHttp<E> {
+    /// Reads and checks the GraphQL request carried by `req`.
+    async fn prepare(&self, req: &mut Request) -> Result<async_graphql::Request, Reject> {
+        let bad = |msg: String| (StatusCode::BAD_REQUEST, msg);
+        let mut gql = match *req.method() {
+            Method::GET => {
+                let query = req.uri().query().unwrap_or_default();
+                async_graphql::http::parse_query_string(query).map_err(|e| bad(e.to_string()))?
+            }
+            Method::POST => {
+                let content_type = req.content_type().unwrap_or_default();
+                let essence = content_type.split(';').next().unwrap_or_default().trim();
+                if !essence.eq_ignore_ascii_case("application/json") {
+                    let msg = format!("Unsupported Content-Type {content_type:?}, use application/json");
+                    return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, msg));
+                }
+                let body = req.take_body().into_bytes_limit(self.body_limit).await;
+                let body = body.map_err(|e| (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()))?;
+                async_graphql::http::receive_json(body.as_ref())
+                    .await
+                    .map_err(|e| bad(e.to_string()))?
+            }
+            _ => return Err((StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST".into())),
+        };
+        if gql.query.is_empty() {
+            return Err(bad("Missing query".into()));
+        }
+        let operation_name = gql.operation_name.clone();
+        // A document that does not parse is left to the executor, which reports it.
+        if let Ok(doc) = gql.parsed_query() {
+            let (name, ty) = match (&doc.operations, operation_name.as_deref()) {
+                (DocumentOperations::Single(op), _) => (None, Some(op.node.ty)),
+                (DocumentOperations::Multiple(ops), Some(name)) => {
+                    (None, ops.get(name).map(|op| op.node.ty))
+                }
+                (DocumentOperations::Multiple(ops), None) => match ops.iter().next() {
+                    Some((name, op)) if ops.len() == 1 => (Some(name.to_string()), Some(op.node.ty)),
+                    _ => (None, None),
+                },
+            };
+            if *req.method() == Method::GET && ty == Some(OperationType::Mutation) {
+                return Err((StatusCode::METHOD_NOT_ALLOWED, "Mutations need POST".into()));
+            }
+            gql.operation_name = operation_name.or(name);
+        }
+        Ok(gql)
+    }
+}
+
+/// Picks the response media type from an `Accept` header: the acceptable type
+/// with the highest `q`, preferring `application/graphql-response+json` on ties
+/// and mapping wildcards (and a missing header) to `application/json`.
+fn negotiate(accept: Option<&str>) -> Option<&'static str> {
+    let Some(accept) = accept.filter(|accept| !accept.trim().is_empty()) else {
+        return Some(JSON);
+    };
+    let mut best: Option<(f32, u8, &'static str)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let (rank, media) = match parts.next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "application/graphql-response+json" => (3, GRAPHQL_RESPONSE_JSON),
+            "application/json" => (2, JSON),
+            "application/*" | "*/*" => (1, JSON),
+            _ => continue,
+        };
+        let q = parts
+            .find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or(|(bq, br, _)| (q, rank) > (bq, br)) {
+            best = Some((q, rank, media));
+        }
+    }
+    best.map(|(_, _, media)| media)
+}
+
+/// Turns an executed GraphQL response into an HTTP response. A response with no
+/// data whose errors all lack a `path` failed before execution (parse, validation,
+/// variable coercion): its `data` entry is dropped, its errors get the code
+/// `BAD_USER_INPUT`, and with `application/graphql-response+json` it is a 400.
+fn render(media: &'static str, mut resp: async_graphql::Response) -> Response {
+    let request_error = resp.data == async_graphql::Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
+    let status = if request_error && media == GRAPHQL_RESPONSE_JSON {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    if request_error {
+        resp.errors.iter_mut().for_each(|e| set_code(e, "BAD_USER_INPUT"));
+    }
+    let mut body = serde_json::to_value(&resp).unwrap_or_default();
+    if let (true, Some(body)) = (request_error, body.as_object_mut()) {
+        body.remove("data");
+    }
+    let mut out = Response::builder()
+        .status(status)
+        .content_type(media)
+        .body(body.to_string());
+    if resp.is_ok() {
+        if let Some(value) = resp.cache_control.value() {
+            if let Ok(value) = value.try_into() {
+                out.headers_mut().insert(header::CACHE_CONTROL, value);
+            }
+        }
+    }
+    out.headers_mut().extend(resp.http_headers);
+    out
+}
+
+/// Builds the response for a request rejected before execution.
+fn reject(media: &'static str, (status, message): Reject) -> Response {
+    let code = match status {
+        StatusCode::BAD_REQUEST => "BAD_USER_INPUT",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        StatusCode::NOT_ACCEPTABLE => "NOT_ACCEPTABLE",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        _ => "BAD_REQUEST",
+    };
+    let mut error = ServerError::new(message, None);
+    set_code(&mut error, code);
+    let body = serde_json::json!({ "errors": [error] }).to_string();
+    Response::builder()
+        .status(status)
+        .content_type(media)
+        .body(body)
+}
+
+/// Sets `extensions.code` on `error` unless it already has one.
+fn set_code(error: &mut ServerError, code: &str) {
+    let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+}
