@@ -142,3 +142,8 @@ pub async fn all_labels(db: &DatabaseConnection, table: &'static str) -> Result<
         .collect()
 }
 
+
+/// The event with this slug.
+pub async fn event_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<event::Model>, CatalogError> {
+    Ok(event::Entity::find().filter(event::Column::Slug.eq(slug)).one(db).await?)
+}

@@ -1,0 +1,261 @@
+//! The `Event` type and the `event` and `events` queries (a Relay connection).
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::error::{loader_error, ApiResult, ErrorCode};
+use super::loaders::{AudiencesOf, CountriesOf, Loaders, TopicsOf, VenueId};
+use super::scalars::Date;
+use super::taxonomy::{Audience, Country, Organizer, Topic, Venue};
+use crate::catalog::entity::event;
+use crate::catalog::filter::{self, EventFilter as DomainFilter};
+use crate::catalog::page::{EventOrder as DomainOrder, PageRequest};
+use crate::catalog::{read, Catalog};
+
+/// An event of the catalogue.
+#[derive(Debug, Clone)]
+pub struct Event(pub event::Model);
+
+#[Object]
+impl Event {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// A readable, unique, URL-safe name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn subtitle(&self) -> Option<&str> {
+        self.0.subtitle.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// `workshop`, `conference`, `training course`, ...
+    async fn event_type(&self) -> Option<&str> {
+        self.0.event_type.as_deref()
+    }
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+    /// When the event was added to the source catalogue.
+    async fn added_on(&self) -> Option<Date> {
+        self.0.added_on.map(Date)
+    }
+    /// When Convene last changed this event.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The page this event was imported from.
+    async fn source_url(&self) -> Option<&str> {
+        self.0.source_url.as_deref()
+    }
+    async fn organizer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organizer>> {
+        match self.0.organizer_id {
+            Some(id) => Organizer::load(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    async fn venue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Venue>> {
+        let Some(venue_id) = self.0.venue_id else { return Ok(None) };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.load_one(VenueId(venue_id)).await.map_err(loader_error)?.map(Venue))
+    }
+    /// The participating countries, in the order the source lists them.
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let codes = loaders.load_one(CountriesOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        Ok(codes.iter().filter_map(|code| catalog.reference().country(code)).cloned().map(Country).collect())
+    }
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let labels = loaders.load_one(TopicsOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        Ok(labels.into_iter().map(Topic::from).collect())
+    }
+    async fn audiences(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Audience>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let labels = loaders.load_one(AudiencesOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        Ok(labels.into_iter().map(Audience::from).collect())
+    }
+}
+
+/// An inclusive date range; leave an end out to leave it open.
+#[derive(InputObject, Debug, Clone, Copy, Default)]
+pub struct DateRange {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// Which events to return. Within a list any value matches; across fields all must match.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct EventFilter {
+    /// ISO alpha-2 codes; matches the venue country or a participating country.
+    pub countries: Option<Vec<String>>,
+    /// ISO alpha-2 codes of the venue country.
+    pub venue_countries: Option<Vec<String>>,
+    /// Region codes of any scheme (`"039"`, `"150"`, `"SEE"`).
+    pub regions: Option<Vec<String>>,
+    /// Topic slugs.
+    pub topics: Option<Vec<String>>,
+    /// Organizer ids; each includes every unit below it.
+    pub organizers: Option<Vec<ID>>,
+    /// Audience slugs.
+    pub audiences: Option<Vec<String>>,
+    pub event_types: Option<Vec<String>>,
+    pub start_date: Option<DateRange>,
+    pub added_on: Option<DateRange>,
+}
+
+impl DateRange {
+    fn into_domain(self) -> filter::DateRange {
+        filter::DateRange { from: self.from.map(|date| date.0), to: self.to.map(|date| date.0) }
+    }
+}
+
+impl EventFilter {
+    /// The domain filter; organizer ids that are not numbers are the client's error.
+    pub fn into_domain(self) -> async_graphql::Result<DomainFilter> {
+        let organizers = self
+            .organizers
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(position, id)| {
+                id.parse::<i64>().map_err(|_| {
+                    ErrorCode::BadUserInput.error(format!("filter.organizers[{position}]: {:?} is not an organizer id", id.as_str()))
+                })
+            })
+            .collect::<async_graphql::Result<Vec<i64>>>()?;
+        Ok(DomainFilter {
+            countries: self.countries.unwrap_or_default(),
+            venue_countries: self.venue_countries.unwrap_or_default(),
+            regions: self.regions.unwrap_or_default(),
+            topics: self.topics.unwrap_or_default(),
+            organizers,
+            audiences: self.audiences.unwrap_or_default(),
+            event_types: self.event_types.unwrap_or_default(),
+            start_date: self.start_date.map(DateRange::into_domain),
+            added_on: self.added_on.map(DateRange::into_domain),
+        })
+    }
+}
+
+/// Orders of the event list; events without the sorted date come last.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventOrder {
+    #[default]
+    StartDateDesc,
+    StartDateAsc,
+    AddedOnDesc,
+    TitleAsc,
+}
+
+impl From<EventOrder> for DomainOrder {
+    fn from(order: EventOrder) -> Self {
+        match order {
+            EventOrder::StartDateDesc => DomainOrder::StartDateDesc,
+            EventOrder::StartDateAsc => DomainOrder::StartDateAsc,
+            EventOrder::AddedOnDesc => DomainOrder::AddedOnDesc,
+            EventOrder::TitleAsc => DomainOrder::TitleAsc,
+        }
+    }
+}
+
+/// Relay's page information.
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// An event and its position in the list.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct EventEdge {
+    pub cursor: String,
+    pub node: Event,
+}
+
+/// A page of events (a Relay connection).
+#[derive(Debug)]
+pub struct EventConnection {
+    page: read::EventPage,
+    filter: DomainFilter,
+}
+
+#[Object]
+impl EventConnection {
+    async fn edges(&self) -> Vec<EventEdge> {
+        self.page
+            .events
+            .iter()
+            .map(|event| EventEdge { cursor: self.page.cursor(event), node: Event(event.clone()) })
+            .collect()
+    }
+    /// The events of the page, without cursors.
+    async fn nodes(&self) -> Vec<Event> {
+        self.page.events.iter().cloned().map(Event).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.page.has_next_page,
+            has_previous_page: self.page.has_previous_page,
+            start_cursor: self.page.events.first().map(|event| self.page.cursor(event)),
+            end_cursor: self.page.events.last().map(|event| self.page.cursor(event)),
+        }
+    }
+    /// How many events pass the filter, on every page together.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        read::count_events(catalog.db(), catalog.reference(), &self.filter).await.api()
+    }
+}
+
+/// The `event` and `events` queries.
+#[derive(Debug, Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// One event, by id or by slug.
+    async fn event(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> async_graphql::Result<Option<Event>> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let found = match (id, slug) {
+            (Some(id), None) => match id.parse::<i64>() {
+                Ok(id) => read::events_by_id(catalog.db(), &[id]).await.api()?.remove(&id),
+                Err(_) => None,
+            },
+            (None, Some(slug)) => read::event_by_slug(catalog.db(), &slug).await.api()?,
+            _ => return Err(ErrorCode::BadUserInput.error("give exactly one of id and slug")),
+        };
+        Ok(found.map(Event))
+    }
+
+    /// A page of events under a filter, in an order. Pages hold at most 100 events
+    /// (20 when neither `first` nor `last` is given).
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        #[graphql(default)] order_by: EventOrder,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<EventConnection> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let request = PageRequest { first: first.map(i64::from), after, last: last.map(i64::from), before };
+        let page = read::events_page(catalog.db(), catalog.reference(), &filter, order_by.into(), &request).await.api()?;
+        Ok(EventConnection { page, filter })
+    }
+}

@@ -1,0 +1,46 @@
+//! The GraphQL schema: one module per domain, thin resolvers over the catalogue services.
+
+pub mod error;
+pub mod event;
+pub mod loaders;
+pub mod scalars;
+pub mod taxonomy;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+use crate::catalog::Catalog;
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct Query(event::EventQuery, taxonomy::TaxonomyQuery);
+
+/// The schema type served over HTTP.
+pub type ConveneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits that keep one request from taking the server down.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for SchemaLimits {
+    fn default() -> Self {
+        SchemaLimits { max_depth: 12, max_complexity: 5_000 }
+    }
+}
+
+/// Builds the schema over a catalogue.
+pub fn build_schema(catalog: Catalog, limits: SchemaLimits) -> ConveneSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(loaders::loaders(catalog.clone()))
+        .data(catalog)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The SDL of the schema, as `convene schema` prints it.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+}
