@@ -4,5 +4,10 @@
 //! application in-process.
 
 pub mod catalog;
+pub mod commands;
 pub mod db;
+pub mod generate;
+pub mod config;
 pub mod graphql;
+pub mod http;
+pub mod telemetry;

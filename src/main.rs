@@ -1,1 +1,24 @@
-fn main() {}
+//! The `convene` binary: parses the command line and runs one command.
+
+use clap::Parser;
+use convene::config::Cli;
+
+#[tokio::main]
+async fn main() {
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // No command means `serve`: parse again so serve's flags and variables apply.
+        let mut arguments: Vec<String> = std::env::args().collect();
+        arguments.insert(1, "serve".to_string());
+        cli = Cli::parse_from(arguments);
+    }
+    convene::telemetry::init(cli.global.log_format, &cli.global.log);
+    match convene::commands::run(&cli.global, cli.command).await {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            std::process::exit(2);
+        }
+    }
+}

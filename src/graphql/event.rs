@@ -246,7 +246,7 @@ impl EventQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<EventFilter>,
-        #[graphql(default)] order_by: EventOrder,
+        #[graphql(default_with = "Some(EventOrder::StartDateDesc)")] order_by: Option<EventOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -255,7 +255,7 @@ impl EventQuery {
         let catalog = ctx.data_unchecked::<Catalog>();
         let filter = filter.unwrap_or_default().into_domain()?;
         let request = PageRequest { first: first.map(i64::from), after, last: last.map(i64::from), before };
-        let page = read::events_page(catalog.db(), catalog.reference(), &filter, order_by.into(), &request).await.api()?;
+        let page = read::events_page(catalog.db(), catalog.reference(), &filter, order_by.unwrap_or_default().into(), &request).await.api()?;
         Ok(EventConnection { page, filter })
     }
 }

@@ -37,6 +37,7 @@ pub fn build_schema(catalog: Catalog, limits: SchemaLimits) -> ConveneSchema {
         .data(catalog)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .extension(error::ErrorCodes)
         .finish()
 }
 

@@ -62,9 +62,9 @@ impl Country {
         &self.0.name
     }
     /// The region of the scheme this country belongs to, if any.
-    async fn region(&self, ctx: &Context<'_>, #[graphql(default)] scheme: RegionScheme) -> Option<Region> {
+    async fn region(&self, ctx: &Context<'_>, #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>) -> Option<Region> {
         let catalog = ctx.data_unchecked::<Catalog>();
-        catalog.reference().region_of(&self.0.code, scheme.into()).cloned().map(Region)
+        catalog.reference().region_of(&self.0.code, scheme.unwrap_or_default().into()).cloned().map(Region)
     }
 }
 
@@ -196,9 +196,9 @@ impl TaxonomyQuery {
     }
 
     /// The regions of a scheme, by code.
-    async fn regions(&self, ctx: &Context<'_>, #[graphql(default)] scheme: RegionScheme) -> Vec<Region> {
+    async fn regions(&self, ctx: &Context<'_>, #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>) -> Vec<Region> {
         let catalog = ctx.data_unchecked::<Catalog>();
-        catalog.reference().regions(scheme.into()).cloned().map(Region).collect()
+        catalog.reference().regions(scheme.unwrap_or_default().into()).cloned().map(Region).collect()
     }
 
     /// Every topic, by label.

@@ -1,13 +1,16 @@
-//! GraphQL-over-HTTP endpoint (GET and POST) following <https://graphql.github.io/graphql-over-http/draft/>.
+//! GraphQL-over-HTTP endpoint (GET and POST), following the spec draft at
+//! <https://graphql.github.io/graphql-over-http/draft/>.
 //!
 //! Parsing reuses async-graphql's own request types; this module adds the HTTP
 //! rules on top: content negotiation, status codes, no `GET` mutations, and
 //! `{"errors":[...]}` bodies with an `extensions.code` for rejected requests.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
+use poem::error::ResponseError;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
@@ -45,6 +48,9 @@ pub fn graphql_endpoint<E: Executor>(executor: E) -> GraphQLHttp<E> {
     }
 }
 
+/// A rejected request: the status and the message of its only error.
+type Reject = (StatusCode, String);
+
 impl<E> GraphQLHttp<E> {
     /// Sets the [`Hook`] that may attach per-request data. When the client sent
     /// no `operationName` but the document has exactly one named operation, the
@@ -67,10 +73,60 @@ impl<E> GraphQLHttp<E> {
         self.body_limit = bytes;
         self
     }
-}
 
-/// A rejected request: the status and the message of its only error.
-type Reject = (StatusCode, String);
+    /// Reads and checks the GraphQL request carried by `req`.
+    async fn prepare(&self, req: &mut Request) -> Result<async_graphql::Request, Reject> {
+        let bad = |msg: String| (StatusCode::BAD_REQUEST, msg);
+        let mut gql = match *req.method() {
+            Method::GET => {
+                let query = req.uri().query().unwrap_or_default();
+                let mut gql = async_graphql::http::parse_query_string(query)
+                    .map_err(|e| bad(e.to_string()))?;
+                // async-graphql 7.2 reads `operation_name`; the spec's key is `operationName`.
+                if gql.operation_name.is_none() {
+                    let mut params = req.params::<HashMap<String, String>>().unwrap_or_default();
+                    gql.operation_name = params.remove("operationName");
+                }
+                gql
+            }
+            Method::POST => {
+                let content_type = req.content_type().unwrap_or_default();
+                let essence = content_type.split(';').next().unwrap_or_default().trim();
+                if !essence.eq_ignore_ascii_case("application/json") {
+                    let msg = format!("Content-Type {content_type:?} is not application/json");
+                    return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, msg));
+                }
+                let body = req.take_body().into_bytes_limit(self.body_limit).await;
+                let body = body.map_err(|e| (e.status(), e.to_string()))?;
+                async_graphql::http::receive_json(body.as_ref())
+                    .await
+                    .map_err(|e| bad(e.to_string()))?
+            }
+            _ => return Err((StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST".into())),
+        };
+        if gql.query.is_empty() {
+            return Err(bad("Missing query".into()));
+        }
+        let wanted = gql.operation_name.clone();
+        // A document that does not parse is left to the executor, which reports it.
+        if let Ok(doc) = gql.parsed_query() {
+            let mut candidates = doc.operations.iter().filter(|(name, _)| {
+                wanted.is_none() || name.map(|name| name.as_str()) == wanted.as_deref()
+            });
+            let selected = match (candidates.next(), candidates.next()) {
+                (Some((name, op)), None) => Some((name.map(|n| n.to_string()), op.node.ty)),
+                _ => None, // unknown or ambiguous: the executor reports it
+            };
+            if let Some((name, ty)) = selected {
+                if ty == OperationType::Mutation && *req.method() == Method::GET {
+                    return Err((StatusCode::METHOD_NOT_ALLOWED, "Mutations need POST".into()));
+                }
+                gql.operation_name = wanted.or(name);
+            }
+        }
+        Ok(gql)
+    }
+}
 
 impl<E: Executor> Endpoint for GraphQLHttp<E> {
     type Output = Response;
@@ -92,62 +148,16 @@ impl<E: Executor> Endpoint for GraphQLHttp<E> {
                 let mut resp = reject(media, rejected);
                 if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
                     // A GET is only refused with 405 because it carries a mutation.
-                    let allow = if req.method() == Method::GET { "POST" } else { "GET, POST" };
+                    let allow = match *req.method() {
+                        Method::GET => "POST",
+                        _ => "GET, POST",
+                    };
                     let allow = HeaderValue::from_static(allow);
                     resp.headers_mut().insert(header::ALLOW, allow);
                 }
                 Ok(resp)
             }
         }
-    }
-}
-
-impl<E> GraphQLHttp<E> {
-    /// Reads and checks the GraphQL request carried by `req`.
-    async fn prepare(&self, req: &mut Request) -> Result<async_graphql::Request, Reject> {
-        let bad = |msg: String| (StatusCode::BAD_REQUEST, msg);
-        let mut gql = match *req.method() {
-            Method::GET => {
-                let query = req.uri().query().unwrap_or_default();
-                async_graphql::http::parse_query_string(query).map_err(|e| bad(e.to_string()))?
-            }
-            Method::POST => {
-                let content_type = req.content_type().unwrap_or_default();
-                let essence = content_type.split(';').next().unwrap_or_default().trim();
-                if !essence.eq_ignore_ascii_case("application/json") {
-                    let msg = format!("Unsupported Content-Type {content_type:?}, use application/json");
-                    return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, msg));
-                }
-                let body = req.take_body().into_bytes_limit(self.body_limit).await;
-                let body = body.map_err(|e| (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()))?;
-                async_graphql::http::receive_json(body.as_ref())
-                    .await
-                    .map_err(|e| bad(e.to_string()))?
-            }
-            _ => return Err((StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST".into())),
-        };
-        if gql.query.is_empty() {
-            return Err(bad("Missing query".into()));
-        }
-        let operation_name = gql.operation_name.clone();
-        // A document that does not parse is left to the executor, which reports it.
-        if let Ok(doc) = gql.parsed_query() {
-            let (name, ty) = match (&doc.operations, operation_name.as_deref()) {
-                (DocumentOperations::Single(op), _) => (None, Some(op.node.ty)),
-                (DocumentOperations::Multiple(ops), Some(name)) => {
-                    (None, ops.get(name).map(|op| op.node.ty))
-                }
-                (DocumentOperations::Multiple(ops), None) => match ops.iter().next() {
-                    Some((name, op)) if ops.len() == 1 => (Some(name.to_string()), Some(op.node.ty)),
-                    _ => (None, None),
-                },
-            };
-            if *req.method() == Method::GET && ty == Some(OperationType::Mutation) {
-                return Err((StatusCode::METHOD_NOT_ALLOWED, "Mutations need POST".into()));
-            }
-            gql.operation_name = operation_name.or(name);
-        }
-        Ok(gql)
     }
 }
 
@@ -161,7 +171,8 @@ fn negotiate(accept: Option<&str>) -> Option<&'static str> {
     let mut best: Option<(f32, u8, &'static str)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
-        let (rank, media) = match parts.next().unwrap_or_default().to_ascii_lowercase().as_str() {
+        let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let (rank, media) = match essence.as_str() {
             "application/graphql-response+json" => (3, GRAPHQL_RESPONSE_JSON),
             "application/json" => (2, JSON),
             "application/*" | "*/*" => (1, JSON),
@@ -191,7 +202,9 @@ fn render(media: &'static str, mut resp: async_graphql::Response) -> Response {
         StatusCode::OK
     };
     if request_error {
-        resp.errors.iter_mut().for_each(|e| set_code(e, "BAD_USER_INPUT"));
+        for error in &mut resp.errors {
+            set_code(error, "BAD_USER_INPUT");
+        }
     }
     let mut body = serde_json::to_value(&resp).unwrap_or_default();
     if let (true, Some(body)) = (request_error, body.as_object_mut()) {
@@ -233,7 +246,9 @@ fn reject(media: &'static str, (status, message): Reject) -> Response {
 
 /// Sets `extensions.code` on `error` unless it already has one.
 fn set_code(error: &mut ServerError, code: &str) {
-    let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    let extensions = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);
     }

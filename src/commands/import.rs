@@ -1,0 +1,65 @@
+//! `convene import FILE|-`: NDJSON in, a progress bar on a terminal, a summary line out.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::open_catalog;
+use crate::catalog::record::EventRecord;
+use crate::catalog::{Catalog, ImportReport, NumberedRecord};
+use crate::config::{GlobalOptions, ImportOptions};
+
+/// Imports a file (or standard input for `-`); prints rejections and the summary.
+/// Exit code 1 when any line was rejected.
+pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> anyhow::Result<i32> {
+    let catalog = open_catalog(global).await?;
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = if options.file.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let file = File::open(&options.file).with_context(|| format!("opening {}", options.file.display()))?;
+        let size = file.metadata().ok().map(|metadata| metadata.len());
+        (Box::new(file), size)
+    };
+    let progress = match size {
+        Some(bytes) => ProgressBar::new(bytes).with_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}").expect("a valid template"),
+        ),
+        None => ProgressBar::new_spinner()
+            .with_style(ProgressStyle::with_template("{spinner} {bytes} read, {per_sec}").expect("a valid template")),
+    };
+    let report = import_lines(&catalog, BufReader::new(progress.wrap_read(reader)), options.batch_size).await?;
+    progress.finish_and_clear();
+    for rejection in &report.rejected {
+        eprintln!("line {}: {}", rejection.line, rejection.reason);
+    }
+    println!("imported {}, updated {}, rejected {}", report.imported, report.updated, report.rejected.len());
+    Ok(if report.rejected.is_empty() { 0 } else { 1 })
+}
+
+/// Parses one NDJSON line.
+pub fn parse_line(line: &str) -> Result<EventRecord, String> {
+    serde_json::from_str(line).map_err(|error| format!("invalid record: {error}"))
+}
+
+/// Reads NDJSON and imports it in batches; blank lines are skipped, lines are numbered
+/// from 1.
+pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: usize) -> anyhow::Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut batch: Vec<NumberedRecord> = Vec::with_capacity(batch_size);
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.context("reading input")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push((index + 1, parse_line(&line)));
+        if batch.len() >= batch_size.max(1) {
+            report.absorb(catalog.import_batch(std::mem::take(&mut batch)).await?);
+        }
+    }
+    if !batch.is_empty() {
+        report.absorb(catalog.import_batch(batch).await?);
+    }
+    Ok(report)
+}

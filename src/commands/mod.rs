@@ -1,0 +1,53 @@
+//! The CLI commands of API.md, one function each.
+
+mod import;
+mod serve;
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::catalog::Catalog;
+use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions};
+
+pub use import::{import_file, import_lines};
+pub use serve::{load_samples, serve};
+
+/// Runs a command; `serve` when none is given. Returns the process exit code.
+pub async fn run(global: &GlobalOptions, command: Option<Command>) -> anyhow::Result<i32> {
+    match command.unwrap_or(Command::Serve(ServeOptions::default())) {
+        Command::Serve(options) => serve(global, &options).await.map(|()| 0),
+        Command::Import(options) => import_file(global, &options).await,
+        Command::Export => export(global).await.map(|()| 0),
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(0)
+        }
+        Command::Generate(options) => generate(&options).map(|()| 0),
+    }
+}
+
+/// Connects, migrates and loads the reference data: what every command starts with.
+pub async fn open_catalog(global: &GlobalOptions) -> anyhow::Result<Catalog> {
+    let db = crate::db::connect_and_migrate(&global.database_url()).await?;
+    Catalog::new(db).await.context("loading reference data")
+}
+
+async fn export(global: &GlobalOptions) -> anyhow::Result<()> {
+    let catalog = open_catalog(global).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let written = catalog.export(&mut out).await?;
+    tracing::info!(events = written, "exported");
+    Ok(())
+}
+
+fn generate(options: &GenerateOptions) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for record in crate::generate::generate(options.events, options.seed) {
+        serde_json::to_writer(&mut out, &record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

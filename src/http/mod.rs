@@ -1,0 +1,92 @@
+//! HTTP: the routes of API.md and an [`Application`] a test can start on port 0.
+
+pub mod graphql_http;
+pub mod metrics;
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use poem::endpoint::make_sync;
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::web::Html;
+use poem::{get, EndpointExt, IntoResponse, Response, Route, Server};
+
+use crate::catalog::Catalog;
+use crate::config::ServeOptions;
+use crate::graphql::{build_schema, SchemaLimits};
+use metrics::{measured, metrics_endpoint, Metrics};
+
+/// A built server, bound to its port but not yet serving.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    routes: poem::endpoint::BoxEndpoint<'static, Response>,
+    grace: Duration,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Application").field("port", &self.port).finish()
+    }
+}
+
+const LANDING_PAGE: &str = include_str!("landing.html");
+
+fn routes(catalog: Catalog, options: &ServeOptions) -> Route {
+    let limits = SchemaLimits { max_depth: options.max_query_depth, max_complexity: options.max_query_complexity };
+    let schema = build_schema(catalog.clone(), limits);
+    let metrics = Metrics::default();
+    let graphql = graphql_http::graphql_endpoint(schema).body_limit(options.body_limit);
+    let readiness_catalog = catalog.clone();
+    Route::new()
+        .at("/graphql", measured(metrics.clone(), "/graphql", graphql))
+        .at("/graphiql", get(make_sync(|_| Html(GraphiQLSource::build().endpoint("/graphql").finish()))))
+        .at("/healthz", get(make_sync(|_| "ok")))
+        .at(
+            "/readyz",
+            get(poem::endpoint::make(move |_| {
+                let catalog = readiness_catalog.clone();
+                async move {
+                    let response = match catalog.db().ping().await {
+                        Ok(()) => "ready".into_response(),
+                        Err(error) => {
+                            tracing::warn!(%error, "database unreachable");
+                            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+                        }
+                    };
+                    Ok::<Response, poem::Error>(response)
+                }
+            })),
+        )
+        .at("/metrics", get(metrics_endpoint(metrics)))
+        .at("/", get(make_sync(|_| Html(LANDING_PAGE))))
+}
+
+impl Application {
+    /// Binds the listener and builds the routes over a migrated catalogue.
+    pub async fn build(catalog: Catalog, options: &ServeOptions) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(options.bind).into_acceptor().await?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|address| address.as_socket_addr().map(|socket| socket.port()))
+            .unwrap_or(options.bind.port());
+        let routes = routes(catalog, options).with(poem::middleware::Tracing).boxed();
+        Ok(Application { acceptor, port, routes, grace: Duration::from_secs(options.shutdown_grace_secs) })
+    }
+
+    /// The port it listens on (useful after binding port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to the
+    /// grace period) and returns.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.routes, shutdown, Some(self.grace))
+            .await
+    }
+}

@@ -1,0 +1,158 @@
+//! Import and export: the seed event round-trips every field, bad lines are reported without
+//! losing the rest, re-imports update in place, and export then import rebuilds the catalogue.
+
+use serde_json::{json, Value};
+
+use crate::db_test;
+use crate::support::{import, query, schema, TestDb, SEED_EVENT};
+
+const EVENT_FIELDS: &str = "id slug title subtitle description eventType startDate endDate addedOn updatedAt sourceUrl
+    organizer { name path parent { name } }
+    venue { name address city country { code name } }
+    countries { code alpha3 name region { code name } osce: region(scheme: OSCE) { code } un: region(scheme: UN_REGION) { code } }
+    topics { slug label } audiences { slug label }";
+
+async fn event_by_source(catalog: &convene::catalog::Catalog, url: &str) -> Value {
+    let schema = schema(catalog);
+    let data = query(
+        &schema,
+        &format!("query($f: EventFilter) {{ events(filter: $f, first: 100) {{ nodes {{ {EVENT_FIELDS} }} }} }}"),
+        json!({}),
+    )
+    .await;
+    data["events"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["sourceUrl"] == url)
+        .cloned()
+        .unwrap_or_else(|| panic!("no event from {url}"))
+}
+
+async fn seed_event_returns_every_field(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let report = import(&catalog, SEED_EVENT).await;
+    assert_eq!((report.imported, report.updated, report.rejected.len()), (1, 0, 0));
+    let record: Value = serde_json::from_str(SEED_EVENT).unwrap();
+    let event = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+
+    for (field, key) in [("title", "title"), ("subtitle", "subtitle"), ("description", "description"), ("eventType", "event_type"), ("startDate", "start_date"), ("endDate", "end_date"), ("addedOn", "added_on")] {
+        assert_eq!(event[field], record[key], "{field}");
+    }
+    assert_eq!(event["organizer"]["path"], record["organizer"]);
+    assert_eq!(event["organizer"]["name"], "Strategic Police Matters Unit");
+    assert_eq!(event["organizer"]["parent"]["name"], "Transnational Threats Department");
+    assert_eq!(event["venue"]["name"], record["venue"]["name"]);
+    assert_eq!(event["venue"]["address"], record["venue"]["address"]);
+    assert_eq!(event["venue"]["city"], "Sarajevo");
+    assert_eq!(event["venue"]["country"]["code"], "BA");
+    let labels = |list: &Value| list.as_array().unwrap().iter().map(|item| item["label"].clone()).collect::<Vec<_>>();
+    assert_eq!(Value::from(labels(&event["topics"])), record["topics"]);
+    assert_eq!(Value::from(labels(&event["audiences"])), record["audiences"]);
+    assert_eq!(event["topics"][1]["slug"], "drugs-trafficking-and-or-drugs-distribution");
+
+    let codes: Vec<&str> = event["countries"].as_array().unwrap().iter().map(|country| country["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["AL", "BA", "BG", "HR", "CY", "GR", "MK", "ME", "RO", "RS", "TR"], "in the record's order");
+    let bosnia = &event["countries"][1];
+    assert_eq!(bosnia["alpha3"], "BIH");
+    assert_eq!(bosnia["region"], json!({"code": "039", "name": "Southern Europe"}));
+    assert_eq!(bosnia["un"]["code"], "150");
+    assert_eq!(bosnia["osce"]["code"], "SEE");
+    assert!(event["slug"].as_str().unwrap().starts_with("osce-regional-workshop-on-enhancement"));
+}
+db_test!(seed_event_returns_every_field);
+
+async fn bad_lines_are_reported_and_the_rest_kept(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let input = [
+        r#"{"title": "Border management workshop", "countries": ["Kyrgyz Republic", "the former Yugoslav Republic of Macedonia"]}"#,
+        r#"{"title": "Broken", "countries": ["#,
+        r#"{"title": "Atlantis summit", "countries": ["Albania", "Türkiye", "Atlantis"]}"#,
+        "",
+        r#"{"subtitle": "no title here"}"#,
+        r#"{"title": "Kosovo round table", "venue": {"city": "Pristina", "country": "Kosovo"}, "countries": ["xk", "CZECH REPUBLIC", "The Netherlands"]}"#,
+    ]
+    .join("\n");
+    let report = import(&catalog, &input).await;
+    assert_eq!(report.imported, 2);
+    let rejected: Vec<(usize, &str)> = report.rejected.iter().map(|rejection| (rejection.line, rejection.reason.as_str())).collect();
+    assert_eq!(rejected.len(), 3, "{rejected:?}");
+    assert_eq!(rejected[0].0, 2);
+    assert!(rejected[0].1.starts_with("invalid record"), "{}", rejected[0].1);
+    assert_eq!(rejected[1], (3, r#"countries[2]: unknown country "Atlantis""#));
+    assert_eq!(rejected[2].0, 5);
+    assert!(rejected[2].1.contains("title"), "{}", rejected[2].1);
+
+    let data = query(&schema(&catalog), "{ events(orderBy: TITLE_ASC) { totalCount nodes { title countries { code } venue { country { code } } } } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 2);
+    assert_eq!(data["events"]["nodes"][0]["countries"], json!([{"code": "KG"}, {"code": "MK"}]));
+    assert_eq!(data["events"]["nodes"][1]["countries"], json!([{"code": "XK"}, {"code": "CZ"}, {"code": "NL"}]));
+    assert_eq!(data["events"]["nodes"][1]["venue"]["country"]["code"], "XK");
+}
+db_test!(bad_lines_are_reported_and_the_rest_kept);
+
+async fn reimport_updates_by_source_url(db: &TestDb) {
+    let catalog = db.catalog().await;
+    import(&catalog, SEED_EVENT).await;
+    let before = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+    let mut record: Value = serde_json::from_str(SEED_EVENT).unwrap();
+    record["title"] = json!("Renamed workshop");
+    record["countries"] = json!(["Serbia"]);
+    record["topics"] = json!(["organised crime", "border security"]);
+    let report = import(&catalog, &record.to_string()).await;
+    assert_eq!((report.imported, report.updated), (0, 1));
+    let after = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+    assert_eq!(after["id"], before["id"]);
+    assert_eq!(after["slug"], before["slug"], "the slug stays put");
+    assert_eq!(after["title"], "Renamed workshop");
+    assert_eq!(after["countries"].as_array().unwrap().len(), 1);
+    assert_eq!(after["topics"][1]["slug"], "border-security");
+    let data = query(&schema(&catalog), "{ events { totalCount } topics { slug } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 1);
+    assert_eq!(data["topics"].as_array().unwrap().len(), 3, "topics once created stay in the taxonomy");
+}
+db_test!(reimport_updates_by_source_url);
+
+async fn export_then_import_gives_the_same_catalogue(db: &TestDb) {
+    let catalog = db.catalog().await;
+    import(&catalog, SEED_EVENT).await;
+    let generated: Vec<String> = convene::generate::generate(60, 7).map(|record| serde_json::to_string(&record).unwrap()).collect();
+    let report = import(&catalog, &generated.join("\n")).await;
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    import(&catalog, r#"{"title": "No source URL, no dates, no venue"}"#).await;
+    let mut first = Vec::new();
+    let exported = catalog.export(&mut first).await.unwrap();
+    assert_eq!(exported, 62);
+
+    let Some(copy) = TestDb::new(db.backend).await else { return };
+    let other = copy.catalog().await;
+    let report = import(&other, std::str::from_utf8(&first).unwrap()).await;
+    assert_eq!((report.imported, report.rejected.len()), (62, 0));
+    let mut second = Vec::new();
+    other.export(&mut second).await.unwrap();
+    assert_eq!(String::from_utf8(second).unwrap(), String::from_utf8(first).unwrap());
+    copy.finish().await;
+}
+db_test!(export_then_import_gives_the_same_catalogue);
+
+async fn sparse_foreign_records_import_without_loss(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let input = [
+        r#"{"title": "Seminar on media freedom", "start_date": null, "countries": null, "venue": null, "topics": [], "legacy_id": 42}"#,
+        r#"{"title": "  Training on hate crime  ", "end_date": "2021-05-07", "venue": {"city": "Warsaw"}, "organizer": ["OSCE", "Office for Democratic Institutions and Human Rights"]}"#,
+        r#"{"title": "Conférence sur la sécurité", "venue": {"name": "Hofburg", "country": "Österreich"}}"#,
+    ]
+    .join("\n");
+    let report = import(&catalog, &input).await;
+    assert_eq!(report.imported, 2, "{:?}", report.rejected);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].reason, r#"venue.country: unknown country "Österreich""#);
+    let data = query(&schema(&catalog), "{ events(orderBy: TITLE_ASC) { nodes { title startDate endDate venue { city country { code } } organizer { path } countries { code } } } }", json!({})).await;
+    let nodes = &data["events"]["nodes"];
+    assert_eq!(nodes[0]["title"], "Seminar on media freedom");
+    assert_eq!(nodes[0]["venue"], Value::Null);
+    assert_eq!(nodes[1]["title"], "Training on hate crime");
+    assert_eq!(nodes[1]["endDate"], "2021-05-07");
+    assert_eq!(nodes[1]["venue"], json!({"city": "Warsaw", "country": null}));
+}
+db_test!(sparse_foreign_records_import_without_loss);

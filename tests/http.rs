@@ -1,0 +1,163 @@
+//! Through HTTP: the routes of API.md on a started server, the GraphQL-over-HTTP audit, and
+//! the binary's import, export and graceful shutdown.
+
+use std::path::Path;
+use std::process::Command;
+
+use convene::config::ServeOptions;
+use convene::http::Application;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use crate::db_test;
+use crate::support::{import, TestDb, SEED_EVENT};
+
+/// A server on a free port, stopped when dropped.
+struct RunningServer {
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    async fn start(db: &TestDb) -> RunningServer {
+        let catalog = db.catalog().await;
+        import(&catalog, SEED_EVENT).await;
+        let options = ServeOptions { bind: "127.0.0.1:0".parse().unwrap(), ..ServeOptions::default() };
+        let application = Application::build(catalog, &options).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", application.port());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(application.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        RunningServer { base, stop: Some(stop), task }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.unwrap().unwrap();
+    }
+}
+
+async fn routes_answer_as_documented(db: &TestDb) {
+    let server = RunningServer::start(db).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
+
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    let graphiql = get("/graphiql").await.unwrap().text().await.unwrap();
+    assert!(graphiql.contains("graphiql"), "GraphiQL page");
+
+    let by_get = get("/graphql?query=query%20Count%20%7B%20events%20%7B%20totalCount%20%7D%20%7D").await.unwrap();
+    assert_eq!(by_get.status(), 200);
+    assert_eq!(by_get.json::<Value>().await.unwrap(), json!({"data": {"events": {"totalCount": 1}}}));
+
+    let by_post = client
+        .post(format!("{}/graphql", server.base))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "query Titles { events { nodes { title venue { country { code } } } } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_post.headers()["content-type"], "application/graphql-response+json; charset=utf-8");
+    let body: Value = by_post.json().await.unwrap();
+    assert_eq!(body["data"]["events"]["nodes"][0]["venue"]["country"]["code"], "BA");
+
+    let invalid = client.post(format!("{}/graphql", server.base)).header("accept", "application/graphql-response+json").json(&json!({"query": "{ nope }"})).send().await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    let body: Value = invalid.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"convene_graphql_requests_total{operation="Count",status="200"} 1"#), "{metrics}");
+    assert!(metrics.contains(r#"operation="Titles""#), "{metrics}");
+    assert!(metrics.contains("convene_graphql_request_seconds_bucket"), "latency histogram");
+    server.stop().await;
+}
+db_test!(routes_answer_as_documented);
+
+/// Installs the audit's npm packages once, from the lock file.
+fn audit_packages(audit_dir: &Path) {
+    if audit_dir.join("node_modules/graphql-http").exists() {
+        return;
+    }
+    let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(audit_dir).status().expect("npm is installed");
+    assert!(status.success(), "npm ci in {}", audit_dir.display());
+}
+
+async fn graphql_http_audit_passes_every_must(db: &TestDb) {
+    let audit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audit");
+    tokio::task::spawn_blocking({
+        let audit_dir = audit_dir.clone();
+        move || audit_packages(&audit_dir)
+    })
+    .await
+    .unwrap();
+    let server = RunningServer::start(db).await;
+    let url = format!("{}/graphql", server.base);
+    let output = tokio::process::Command::new("node").arg(audit_dir.join("audit.mjs")).arg(&url).output().await.expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "graphql-http audit failed:\n{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains(" 0 error"), "{report}");
+    server.stop().await;
+}
+db_test!(graphql_http_audit_passes_every_must);
+
+fn convene(url: &str, dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_convene"));
+    command.env("DATABASE_URL", url).env("CONVENE_DATA_DIR", dir).env("CONVENE_LOG", "warn");
+    command
+}
+
+/// Runs the binary off the async runtime and waits for it.
+async fn run_convene(db: &TestDb, arguments: &[&str]) -> std::process::Output {
+    let mut command = convene(&db.url, db.dir.path());
+    command.args(arguments);
+    tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
+}
+
+async fn cli_import_reports_and_export_round_trips(db: &TestDb) {
+    let file = db.dir.path().join("events.ndjson");
+    let lines = format!("{}\n{{\"title\": \"Lost\", \"countries\": [\"Atlantis\"]}}\n{{\"title\": \"Kept\"}}\n", SEED_EVENT.trim());
+    std::fs::write(&file, lines).unwrap();
+    let output = run_convene(db, &["import", file.to_str().unwrap()]).await;
+    assert_eq!(output.status.code(), Some(1), "a rejected line makes the exit code 1");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "imported 2, updated 0, rejected 1");
+    assert!(String::from_utf8_lossy(&output.stderr).contains(r#"line 2: countries[0]: unknown country "Atlantis""#));
+
+    let export = run_convene(db, &["export"]).await;
+    assert!(export.status.success());
+    let exported = String::from_utf8(export.stdout).unwrap();
+    assert_eq!(exported.lines().count(), 2);
+    let first: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(first["countries"][1], "Bosnia and Herzegovina");
+    assert_eq!(first["topics"], json!(["organised crime", "drugs trafficking and/or drugs distribution"]));
+}
+db_test!(cli_import_reports_and_export_round_trips);
+
+async fn sigterm_stops_the_server_cleanly(db: &TestDb) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = tokio::process::Command::from(convene(&db.url, db.dir.path()))
+        .args(["serve", "--no-sample", "--bind", &format!("127.0.0.1:{port}")])
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    let mut answered = false;
+    for _ in 0..300 {
+        if client.get(&ready).send().await.is_ok_and(|response| response.status() == 200) {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the server became ready");
+    let pid = server.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), server.wait()).await.expect("it stops").unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+db_test!(sigterm_stops_the_server_cleanly);

@@ -1,0 +1,9 @@
+//! Convene's integration tests, in one binary to keep link time down.
+
+mod support;
+
+mod catalog_import;
+mod graphql_events;
+mod http;
+mod loaders;
+mod schema_file;
