@@ -5,9 +5,9 @@
 
 pub mod catalog;
 pub mod commands;
+pub mod config;
 pub mod db;
 pub mod generate;
-pub mod config;
 pub mod graphql;
 pub mod http;
 pub mod telemetry;

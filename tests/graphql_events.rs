@@ -89,11 +89,17 @@ async fn orders_put_missing_dates_last(db: &TestDb) {
         ("TITLE_ASC", vec!["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
     ];
     for (order, expected) in cases {
-        let data = query(&schema, &format!("{{ events(orderBy: {order}) {{ edges {{ node {{ title }} }} }} }}"), json!({})).await;
+        let data =
+            query(&schema, &format!("{{ events(orderBy: {order}) {{ edges {{ node {{ title }} }} }} }}"), json!({}))
+                .await;
         assert_eq!(titles(&data["events"]), expected, "{order}");
     }
     let default = query(&schema, "{ events { edges { node { title } } } }", json!({})).await;
-    assert_eq!(titles(&default["events"]), ["Charlie", "Echo", "Bravo", "Alpha", "Delta"], "START_DATE_DESC by default");
+    assert_eq!(
+        titles(&default["events"]),
+        ["Charlie", "Echo", "Bravo", "Alpha", "Delta"],
+        "START_DATE_DESC by default"
+    );
 }
 db_test!(orders_put_missing_dates_last);
 
@@ -147,7 +153,10 @@ async fn bad_arguments_get_bad_user_input(db: &TestDb) {
         ("{ events(first: 101) { totalCount } }", "first: must be between 0 and 100"),
         ("{ events(first: -1) { totalCount } }", "first"),
         (r#"{ events(after: "not-a-cursor") { totalCount } }"#, "after"),
-        (r#"{ events(filter: {countries: ["Atlantis"]}) { totalCount } }"#, "filter.countries[0]: unknown country \"Atlantis\""),
+        (
+            r#"{ events(filter: {countries: ["Atlantis"]}) { totalCount } }"#,
+            "filter.countries[0]: unknown country \"Atlantis\"",
+        ),
         (r#"{ events(filter: {regions: ["999"]}) { totalCount } }"#, "filter.regions[0]"),
         (r#"{ events(filter: {organizers: ["x"]}) { totalCount } }"#, "filter.organizers[0]"),
         (r#"{ events(filter: {startDate: {from: "2015-13-01"}}) { totalCount } }"#, "2015-13-01"),
@@ -171,7 +180,8 @@ async fn one_event_by_id_or_slug(db: &TestDb) {
     let alpha = &page["events"]["nodes"][0];
     let by_id = query(&schema, "query($id: ID) { event(id: $id) { title } }", json!({"id": alpha["id"]})).await;
     assert_eq!(by_id["event"]["title"], "Alpha border workshop");
-    let by_slug = query(&schema, "query($slug: String) { event(slug: $slug) { id } }", json!({"slug": alpha["slug"]})).await;
+    let by_slug =
+        query(&schema, "query($slug: String) { event(slug: $slug) { id } }", json!({"slug": alpha["slug"]})).await;
     assert_eq!(by_slug["event"]["id"], alpha["id"]);
     let missing = query(&schema, r#"{ event(id: "999999") { id } byText: event(id: "abc") { id } }"#, json!({})).await;
     assert_eq!(missing, json!({"event": null, "byText": null}));
@@ -194,12 +204,26 @@ async fn reference_and_taxonomy_lists(db: &TestDb) {
     assert_eq!(data["countries"].as_array().unwrap().len(), 250);
     let southern_europe = data["regions"].as_array().unwrap().iter().find(|region| region["code"] == "039").unwrap();
     assert_eq!(southern_europe["name"], "Southern Europe");
-    let members: Vec<&str> = southern_europe["countries"].as_array().unwrap().iter().map(|country| country["code"].as_str().unwrap()).collect();
+    let members: Vec<&str> = southern_europe["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|country| country["code"].as_str().unwrap())
+        .collect();
     assert!(members.contains(&"BA") && members.contains(&"XK") && !members.contains(&"AT"));
     assert_eq!(data["un"].as_array().unwrap().len(), 5);
-    let osce_members: usize = data["osce"].as_array().unwrap().iter().filter(|group| !["MPC", "APC"].contains(&group["code"].as_str().unwrap())).map(|group| group["countries"].as_array().unwrap().len()).sum();
+    let osce_members: usize = data["osce"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|group| !["MPC", "APC"].contains(&group["code"].as_str().unwrap()))
+        .map(|group| group["countries"].as_array().unwrap().len())
+        .sum();
     assert_eq!(osce_members, 58, "the 57 participating States and Kosovo");
-    assert_eq!(data["topics"], json!([{"slug": "border-management", "label": "Border management"}, {"slug": "cybercrime", "label": "Cybercrime"}, {"slug": "elections", "label": "Elections"}]));
+    assert_eq!(
+        data["topics"],
+        json!([{"slug": "border-management", "label": "Border management"}, {"slug": "cybercrime", "label": "Cybercrime"}, {"slug": "elections", "label": "Elections"}])
+    );
     assert_eq!(data["audiences"].as_array().unwrap().len(), 3);
     let osce = &data["organizers"][0];
     assert_eq!(osce["path"], json!(["OSCE"]));

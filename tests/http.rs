@@ -66,7 +66,13 @@ async fn routes_answer_as_documented(db: &TestDb) {
     let body: Value = by_post.json().await.unwrap();
     assert_eq!(body["data"]["events"]["nodes"][0]["venue"]["country"]["code"], "BA");
 
-    let invalid = client.post(format!("{}/graphql", server.base)).header("accept", "application/graphql-response+json").json(&json!({"query": "{ nope }"})).send().await.unwrap();
+    let invalid = client
+        .post(format!("{}/graphql", server.base))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{ nope }"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(invalid.status(), 400);
     let body: Value = invalid.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -84,7 +90,11 @@ fn audit_packages(audit_dir: &Path) {
     if audit_dir.join("node_modules/graphql-http").exists() {
         return;
     }
-    let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(audit_dir).status().expect("npm is installed");
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(audit_dir)
+        .status()
+        .expect("npm is installed");
     assert!(status.success(), "npm ci in {}", audit_dir.display());
 }
 
@@ -98,9 +108,18 @@ async fn graphql_http_audit_passes_every_must(db: &TestDb) {
     .unwrap();
     let server = RunningServer::start(db).await;
     let url = format!("{}/graphql", server.base);
-    let output = tokio::process::Command::new("node").arg(audit_dir.join("audit.mjs")).arg(&url).output().await.expect("node runs");
+    let output = tokio::process::Command::new("node")
+        .arg(audit_dir.join("audit.mjs"))
+        .arg(&url)
+        .output()
+        .await
+        .expect("node runs");
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "graphql-http audit failed:\n{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "graphql-http audit failed:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(report.contains(" 0 error"), "{report}");
     server.stop().await;
 }
@@ -121,7 +140,10 @@ async fn run_convene(db: &TestDb, arguments: &[&str]) -> std::process::Output {
 
 async fn cli_import_reports_and_export_round_trips(db: &TestDb) {
     let file = db.dir.path().join("events.ndjson");
-    let lines = format!("{}\n{{\"title\": \"Lost\", \"countries\": [\"Atlantis\"]}}\n{{\"title\": \"Kept\"}}\n", SEED_EVENT.trim());
+    let lines = format!(
+        "{}\n{{\"title\": \"Lost\", \"countries\": [\"Atlantis\"]}}\n{{\"title\": \"Kept\"}}\n",
+        SEED_EVENT.trim()
+    );
     std::fs::write(&file, lines).unwrap();
     let output = run_convene(db, &["import", file.to_str().unwrap()]).await;
     assert_eq!(output.status.code(), Some(1), "a rejected line makes the exit code 1");
@@ -157,7 +179,8 @@ async fn sigterm_stops_the_server_cleanly(db: &TestDb) {
     assert!(answered, "the server became ready");
     let pid = server.id().unwrap().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::time::timeout(std::time::Duration::from_secs(30), server.wait()).await.expect("it stops").unwrap();
+    let status =
+        tokio::time::timeout(std::time::Duration::from_secs(30), server.wait()).await.expect("it stops").unwrap();
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 db_test!(sigterm_stops_the_server_cleanly);

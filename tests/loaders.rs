@@ -31,7 +31,8 @@ async fn statements_for_page(catalog_url: &str, first: usize) -> usize {
 
 async fn nested_fields_are_batched(db: &TestDb) {
     let catalog = db.catalog().await;
-    let records: Vec<String> = convene::generate::generate(80, 3).map(|record| serde_json::to_string(&record).unwrap()).collect();
+    let records: Vec<String> =
+        convene::generate::generate(80, 3).map(|record| serde_json::to_string(&record).unwrap()).collect();
     let report = import(&catalog, &records.join("\n")).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 

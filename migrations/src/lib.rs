@@ -13,9 +13,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261128_000001_create_catalog::Migration),
-            Box::new(m20261128_000002_reference_data::Migration),
-        ]
+        vec![Box::new(m20261128_000001_create_catalog::Migration), Box::new(m20261128_000002_reference_data::Migration)]
     }
 }

@@ -23,12 +23,13 @@ fn plain_index(table: &'static str, name: &str, columns: &[&'static str]) -> Ind
     index.to_owned()
 }
 
-fn foreign_key(from: &'static str, column: &'static str, to: &'static str, to_column: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, column)
-        .to(to, to_column)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+fn foreign_key(
+    from: &'static str,
+    column: &'static str,
+    to: &'static str,
+    to_column: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(from, column).to(to, to_column).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 #[async_trait::async_trait]

@@ -18,9 +18,7 @@ async fn insert_rows(
 ) -> Result<(), DbErr> {
     for chunk in rows.chunks(200) {
         let mut insert = Query::insert();
-        insert
-            .into_table(table)
-            .columns(columns.iter().copied());
+        insert.into_table(table).columns(columns.iter().copied());
         for row in chunk {
             insert.values_panic(row.clone());
         }
@@ -38,10 +36,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let regions = reference::regions();
         let countries = reference::countries();
-        let parents: HashMap<&str, &str> = regions
-            .iter()
-            .filter_map(|region| Some((region.code.as_str(), region.parent.as_deref()?)))
-            .collect();
+        let parents: HashMap<&str, &str> =
+            regions.iter().filter_map(|region| Some((region.code.as_str(), region.parent.as_deref()?))).collect();
 
         let region_rows = regions
             .iter()
@@ -67,9 +63,7 @@ impl MigrationTrait for Migration {
         let mut alias_rows = Vec::new();
         let mut taken = BTreeSet::new();
         for country in &countries {
-            let spellings = [&country.alpha2, &country.alpha3, &country.name]
-                .into_iter()
-                .chain(&country.aliases);
+            let spellings = [&country.alpha2, &country.alpha3, &country.name].into_iter().chain(&country.aliases);
             for spelling in spellings {
                 let key = lookup_key(spelling);
                 if !key.is_empty() && taken.insert(key.clone()) {

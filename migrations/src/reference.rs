@@ -37,17 +37,11 @@ pub fn lookup_key(text: &str) -> String {
     let folded = deunicode::deunicode(text).to_lowercase().replace('&', " and ");
     let trimmed = folded.trim();
     let without_article = trimmed.strip_prefix("the ").unwrap_or(trimmed);
-    without_article
-        .chars()
-        .filter(|character| character.is_ascii_alphanumeric())
-        .collect()
+    without_article.chars().filter(|character| character.is_ascii_alphanumeric()).collect()
 }
 
 fn data_lines(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
-    tsv.lines()
-        .skip(1)
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| line.split('\t').map(str::trim).collect())
+    tsv.lines().skip(1).filter(|line| !line.trim().is_empty()).map(|line| line.split('\t').map(str::trim).collect())
 }
 
 fn non_empty(value: Option<&&str>) -> Option<String> {
@@ -66,12 +60,7 @@ pub fn countries() -> Vec<CountryRow> {
             aliases: fields
                 .get(5)
                 .map(|aliases| {
-                    aliases
-                        .split('|')
-                        .map(str::trim)
-                        .filter(|alias| !alias.is_empty())
-                        .map(str::to_string)
-                        .collect()
+                    aliases.split('|').map(str::trim).filter(|alias| !alias.is_empty()).map(str::to_string).collect()
                 })
                 .unwrap_or_default(),
         })
@@ -97,9 +86,7 @@ pub fn parse_regions(tsv: &str) -> Vec<RegionRow> {
 
 /// Parses an OSCE grouping file (`alpha2 group`) into pairs.
 pub fn parse_osce_groups(tsv: &str) -> Vec<(String, String)> {
-    data_lines(tsv)
-        .map(|fields| (fields[0].to_string(), fields[1].to_string()))
-        .collect()
+    data_lines(tsv).map(|fields| (fields[0].to_string(), fields[1].to_string())).collect()
 }
 
 #[cfg(test)]
@@ -117,8 +104,7 @@ mod tests {
     #[test]
     fn every_country_sits_in_a_known_sub_region_and_parent_region() {
         let regions = regions();
-        let sub_regions: Vec<&RegionRow> =
-            regions.iter().filter(|region| region.scheme == "UN_SUBREGION").collect();
+        let sub_regions: Vec<&RegionRow> = regions.iter().filter(|region| region.scheme == "UN_SUBREGION").collect();
         for country in countries() {
             let Some(code) = &country.un_subregion else {
                 assert_eq!(country.alpha2, "AQ", "only Antarctica lies outside the M49 regions");

@@ -39,7 +39,11 @@ impl Catalog {
     }
 
     /// Turns event rows back into records, loading their links in one statement each.
-    async fn records(&self, organizers: &OrganizerTree, events: Vec<event::Model>) -> Result<Vec<EventRecord>, CatalogError> {
+    async fn records(
+        &self,
+        organizers: &OrganizerTree,
+        events: Vec<event::Model>,
+    ) -> Result<Vec<EventRecord>, CatalogError> {
         let db = self.db();
         let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
         let venue_ids: Vec<i64> = events.iter().filter_map(|event| event.venue_id).collect();
@@ -47,7 +51,9 @@ impl Catalog {
         let mut countries = read::countries_of_events(db, &ids).await?;
         let mut topics = read::topics_of_events(db, &ids).await?;
         let mut audiences = read::audiences_of_events(db, &ids).await?;
-        let country_name = |code: &str| self.reference().country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.to_string());
+        let country_name = |code: &str| {
+            self.reference().country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.to_string())
+        };
         Ok(events
             .into_iter()
             .map(|event| EventRecord {
@@ -67,8 +73,18 @@ impl Catalog {
                     city: venue.city.clone(),
                     country: venue.country_code.as_deref().map(country_name),
                 }),
-                audiences: audiences.remove(&event.id).unwrap_or_default().into_iter().map(|label| label.label).collect(),
-                countries: countries.remove(&event.id).unwrap_or_default().iter().map(|code| country_name(code)).collect(),
+                audiences: audiences
+                    .remove(&event.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|label| label.label)
+                    .collect(),
+                countries: countries
+                    .remove(&event.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|code| country_name(code))
+                    .collect(),
                 topics: topics.remove(&event.id).unwrap_or_default().into_iter().map(|label| label.label).collect(),
             })
             .collect())

@@ -37,10 +37,9 @@ fn resolve_codes(reference: &Reference, field: &str, spellings: &[String]) -> Re
         .iter()
         .enumerate()
         .map(|(position, spelling)| {
-            reference
-                .resolve_country(spelling)
-                .map(|country| country.code.clone())
-                .ok_or_else(|| CatalogError::invalid(format!("filter.{field}[{position}]"), format!("unknown country {spelling:?}")))
+            reference.resolve_country(spelling).map(|country| country.code.clone()).ok_or_else(|| {
+                CatalogError::invalid(format!("filter.{field}[{position}]"), format!("unknown country {spelling:?}"))
+            })
         })
         .collect()
 }
@@ -66,9 +65,19 @@ fn events_in_countries(codes: Vec<String>) -> Condition {
 }
 
 /// Events linked through `link_table` to a label (topic or audience) with one of the slugs.
-fn events_with_label(link_table: &'static str, label_column: &'static str, label_table: &'static str, slugs: &[String]) -> SimpleExpr {
-    let labels = Query::select().column("id").from(label_table).and_where(Expr::col("slug").is_in(slugs.to_vec())).to_owned();
-    let link = Query::select().column("event_id").from(link_table).and_where(Expr::col(label_column).in_subquery(labels)).to_owned();
+fn events_with_label(
+    link_table: &'static str,
+    label_column: &'static str,
+    label_table: &'static str,
+    slugs: &[String],
+) -> SimpleExpr {
+    let labels =
+        Query::select().column("id").from(label_table).and_where(Expr::col("slug").is_in(slugs.to_vec())).to_owned();
+    let link = Query::select()
+        .column("event_id")
+        .from(link_table)
+        .and_where(Expr::col(label_column).in_subquery(labels))
+        .to_owned();
     Expr::col((event::Entity, event::Column::Id)).in_subquery(link)
 }
 
@@ -114,13 +123,17 @@ impl EventFilter {
             condition = condition.add(events_in_countries(resolve_codes(reference, "countries", &self.countries)?));
         }
         if !self.venue_countries.is_empty() {
-            condition = condition.add(events_with_venue_in(resolve_codes(reference, "venueCountries", &self.venue_countries)?));
+            condition =
+                condition.add(events_with_venue_in(resolve_codes(reference, "venueCountries", &self.venue_countries)?));
         }
         if !self.regions.is_empty() {
             let mut codes = Vec::new();
             for (position, region_code) in self.regions.iter().enumerate() {
                 if reference.region(region_code).is_none() {
-                    return Err(CatalogError::invalid(format!("filter.regions[{position}]"), format!("unknown region {region_code:?}")));
+                    return Err(CatalogError::invalid(
+                        format!("filter.regions[{position}]"),
+                        format!("unknown region {region_code:?}"),
+                    ));
                 }
                 codes.extend(reference.countries_in(region_code).map(|country| country.code.clone()));
             }
@@ -130,10 +143,12 @@ impl EventFilter {
             condition = condition.add(events_with_label("event_topics", "topic_id", "topics", &self.topics));
         }
         if !self.audiences.is_empty() {
-            condition = condition.add(events_with_label("event_audiences", "audience_id", "audiences", &self.audiences));
+            condition =
+                condition.add(events_with_label("event_audiences", "audience_id", "audiences", &self.audiences));
         }
         if !self.organizers.is_empty() {
-            condition = condition.add(event::Column::OrganizerId.is_in(organizer_subtrees(organizers, &self.organizers)));
+            condition =
+                condition.add(event::Column::OrganizerId.is_in(organizer_subtrees(organizers, &self.organizers)));
         }
         if !self.event_types.is_empty() {
             condition = condition.add(event::Column::EventType.is_in(self.event_types.clone()));

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-pub use error::CatalogError;
 use entity::organizer;
+pub use error::CatalogError;
 use record::EventRecord;
 use reference::Reference;
 use write::{ChangeKind, WriteCache};
@@ -86,8 +86,14 @@ impl Catalog {
         let txn = self.db.begin().await?;
         let mut cache = WriteCache::default();
         for (line, parsed) in records {
-            let resolved = parsed.map_err(|reason| CatalogError::invalid("record", reason)).and_then(|record| resolve::resolve(&self.reference, record));
-            let resolved = match resolved {
+            let record = match parsed {
+                Ok(record) => record,
+                Err(reason) => {
+                    report.rejected.push(Rejection { line, reason });
+                    continue;
+                }
+            };
+            let resolved = match resolve::resolve(&self.reference, record) {
                 Ok(resolved) => resolved,
                 Err(error) => {
                     report.rejected.push(Rejection { line, reason: error.to_string() });

@@ -3,7 +3,7 @@
 use base64::Engine;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order};
-use sea_orm::{ColumnTrait, Select, QueryOrder};
+use sea_orm::{ColumnTrait, QueryOrder, Select};
 use serde::{Deserialize, Serialize};
 
 use super::entity::event;
@@ -111,7 +111,11 @@ impl EventOrder {
         let id = event::Column::Id;
         // Past a cursor means: a smaller value in a descending order, a larger one ascending.
         let past_value = |value: sea_orm::Value| {
-            if self.descending() == forward { column.lt(value) } else { column.gt(value) }
+            if self.descending() == forward {
+                column.lt(value)
+            } else {
+                column.gt(value)
+            }
         };
         let past_id = if self.descending() == forward { id.lt(cursor.id) } else { id.gt(cursor.id) };
         Ok(match (&cursor.value, forward) {
@@ -126,7 +130,9 @@ impl EventOrder {
             (Some(text), false) => {
                 let value = self.value(text)?;
                 Condition::all().add(column.is_not_null()).add(
-                    Condition::any().add(past_value(value.clone())).add(Condition::all().add(column.eq(value)).add(past_id)),
+                    Condition::any()
+                        .add(past_value(value.clone()))
+                        .add(Condition::all().add(column.eq(value)).add(past_id)),
                 )
             }
             (None, false) => {

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entity::{event, event_country, organizer, venue};
 use super::error::CatalogError;
@@ -64,7 +66,11 @@ pub async fn events_page(
 }
 
 /// How many events pass a filter.
-pub async fn count_events(db: &DatabaseConnection, reference: &Reference, filter: &EventFilter) -> Result<u64, CatalogError> {
+pub async fn count_events(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    filter: &EventFilter,
+) -> Result<u64, CatalogError> {
     let organizers = if filter.organizers.is_empty() { Vec::new() } else { all_organizers(db).await? };
     Ok(event::Entity::find().filter(filter.condition(reference, &organizers)?).count(db).await?)
 }
@@ -82,7 +88,10 @@ pub async fn venues_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<HashMa
 }
 
 /// The participating countries of each event, in their given order.
-pub async fn countries_of_events(db: &DatabaseConnection, event_ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, CatalogError> {
+pub async fn countries_of_events(
+    db: &DatabaseConnection,
+    event_ids: &[i64],
+) -> Result<HashMap<i64, Vec<String>>, CatalogError> {
     let links = event_country::Entity::find()
         .filter(event_country::Column::EventId.is_in(event_ids.to_vec()))
         .order_by_asc(event_country::Column::EventId)
@@ -124,24 +133,31 @@ async fn labels_of_events(
 }
 
 /// The topics of each event.
-pub async fn topics_of_events(db: &DatabaseConnection, event_ids: &[i64]) -> Result<HashMap<i64, Vec<Label>>, CatalogError> {
+pub async fn topics_of_events(
+    db: &DatabaseConnection,
+    event_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Label>>, CatalogError> {
     labels_of_events(db, "event_topics", "topics", "topic_id", event_ids).await
 }
 
 /// The audiences of each event.
-pub async fn audiences_of_events(db: &DatabaseConnection, event_ids: &[i64]) -> Result<HashMap<i64, Vec<Label>>, CatalogError> {
+pub async fn audiences_of_events(
+    db: &DatabaseConnection,
+    event_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Label>>, CatalogError> {
     labels_of_events(db, "event_audiences", "audiences", "audience_id", event_ids).await
 }
 
 /// Every label of a taxonomy table, sorted by label.
 pub async fn all_labels(db: &DatabaseConnection, table: &'static str) -> Result<Vec<Label>, CatalogError> {
-    let select = Query::select().columns(["slug", "label"]).from(table).order_by("label", sea_orm::sea_query::Order::Asc).to_owned();
+    let select = Query::select()
+        .columns(["slug", "label"])
+        .from(table)
+        .order_by("label", sea_orm::sea_query::Order::Asc)
+        .to_owned();
     let rows = db.query_all(&select).await?;
-    rows.iter()
-        .map(|row| Ok(Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? }))
-        .collect()
+    rows.iter().map(|row| Ok(Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? })).collect()
 }
-
 
 /// The event with this slug.
 pub async fn event_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<event::Model>, CatalogError> {

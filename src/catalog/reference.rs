@@ -85,12 +85,7 @@ impl Reference {
         for row in regions {
             let Some(scheme) = RegionScheme::parse(&row.scheme) else { continue };
             reference.region_index.insert(row.code.clone(), reference.regions.len());
-            reference.regions.push(Region {
-                code: row.code,
-                scheme,
-                name: row.name,
-                parent_code: row.parent_code,
-            });
+            reference.regions.push(Region { code: row.code, scheme, name: row.name, parent_code: row.parent_code });
         }
         for alias in aliases {
             if let Some(&index) = reference.country_index.get(&alias.country_code) {
@@ -146,10 +141,6 @@ impl Reference {
 
     /// The countries of a region, sorted by name.
     pub fn countries_in(&self, region_code: &str) -> impl Iterator<Item = &Country> {
-        self.countries_of_region
-            .get(region_code)
-            .into_iter()
-            .flatten()
-            .map(|&index| &self.countries[index])
+        self.countries_of_region.get(region_code).into_iter().flatten().map(|&index| &self.countries[index])
     }
 }

@@ -83,12 +83,8 @@ fn resolve_venue(reference: &Reference, venue: VenueRecord) -> Result<Option<Res
         Some(spelling) => Some(resolve_country_field(reference, "venue.country", &spelling)?),
         None => None,
     };
-    let resolved = ResolvedVenue {
-        name: clean(venue.name),
-        address: clean(venue.address),
-        city: clean(venue.city),
-        country_code,
-    };
+    let resolved =
+        ResolvedVenue { name: clean(venue.name), address: clean(venue.address), city: clean(venue.city), country_code };
     let is_empty = resolved.name.is_none()
         && resolved.address.is_none()
         && resolved.city.is_none()

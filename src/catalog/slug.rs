@@ -29,7 +29,10 @@ mod tests {
 
     #[test]
     fn slugs_fold_diacritics_and_punctuation() {
-        assert_eq!(slugify("Drugs trafficking and/or drugs distribution", 80), "drugs-trafficking-and-or-drugs-distribution");
+        assert_eq!(
+            slugify("Drugs trafficking and/or drugs distribution", 80),
+            "drugs-trafficking-and-or-drugs-distribution"
+        );
         assert_eq!(slugify("Türkiye – Côte d'Ivoire", 80), "turkiye-cote-d-ivoire");
     }
 

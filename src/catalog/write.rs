@@ -158,7 +158,11 @@ fn new_slug(event: &ResolvedEvent) -> String {
     let digest = Sha256::digest(seed.as_bytes());
     let suffix: String = digest.iter().take(5).map(|byte| format!("{byte:02x}")).collect();
     let title = slugify(&event.title, 70);
-    if title.is_empty() { suffix } else { format!("{title}-{suffix}") }
+    if title.is_empty() {
+        suffix
+    } else {
+        format!("{title}-{suffix}")
+    }
 }
 
 async fn find_existing(txn: &DatabaseTransaction, event: &ResolvedEvent) -> Result<Option<event::Model>, CatalogError> {
@@ -285,4 +289,3 @@ pub async fn delete_event(txn: &DatabaseTransaction, event_id: i64) -> Result<()
     }
     record_change(txn, event_id, ChangeKind::Deleted).await
 }
-

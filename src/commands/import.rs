@@ -24,7 +24,8 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
     };
     let progress = match size {
         Some(bytes) => ProgressBar::new(bytes).with_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}").expect("a valid template"),
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
+                .expect("a valid template"),
         ),
         None => ProgressBar::new_spinner()
             .with_style(ProgressStyle::with_template("{spinner} {bytes} read, {per_sec}").expect("a valid template")),

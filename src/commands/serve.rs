@@ -61,7 +61,11 @@ pub async fn serve(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Re
     let catalog = open_catalog(global).await?;
     if !options.no_sample {
         if let Some(report) = load_samples(&catalog, options.sample_events).await.context("loading sample events")? {
-            tracing::info!(imported = report.imported, rejected = report.rejected.len(), "loaded sample events into the empty catalogue");
+            tracing::info!(
+                imported = report.imported,
+                rejected = report.rejected.len(),
+                "loaded sample events into the empty catalogue"
+            );
         }
     }
     let application = Application::build(catalog.clone(), options).await?;

@@ -28,7 +28,7 @@ pub(super) fn build(d: &mut Draw, t: &Tables, seed: u64, index: u64) -> EventRec
         .collect::<Vec<_>>();
 
     let topics = labels(d, &[40, 33, 18, 9], theme.topics, TOPICS, 75);
-    let mut audiences = labels(d, &[30, 35, 22, 13], theme.audiences, AUDIENCES, 70);
+    let mut audiences = labels(d, &[30, 35, 22, 13], theme.audiences, AUDIENCES, 80);
     audiences.sort_unstable();
     let (start, end, added) = dates(d, kind);
 

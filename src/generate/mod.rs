@@ -14,6 +14,7 @@
 mod event;
 pub mod places;
 mod setting;
+mod templates;
 mod text;
 mod themes_economic;
 mod themes_human;
@@ -165,9 +166,8 @@ fn tables() -> &'static Tables {
         let index = |name: &str| places::country_index(name).expect("country in the table");
         Tables {
             themes: themes().collect(),
-            members: Region::ALL.map(|region| {
-                (0..COUNTRIES.len()).filter(|&c| COUNTRIES[c].region == region).collect()
-            }),
+            members: Region::ALL
+                .map(|region| (0..COUNTRIES.len()).filter(|&c| COUNTRIES[c].region == region).collect()),
             hosts: FIELD_OPERATIONS.iter().map(|f| index(f.country)).collect(),
             seats: INSTITUTION_SEATS.iter().map(|(_, country, _)| index(country)).collect(),
             austria: index("Austria"),

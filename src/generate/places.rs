@@ -10,7 +10,7 @@ pub enum Region {
     EasternEurope,
     /// Armenia, Azerbaijan, Georgia.
     SouthCaucasus,
-    /// The five Central Asian States and Mongolia.
+    /// The five Central Asian States, Mongolia and Afghanistan.
     CentralAsia,
     /// Western and Central Europe.
     WesternEurope,
@@ -20,7 +20,7 @@ pub enum Region {
     NorthAmerica,
     /// The Mediterranean Partners for Co-operation.
     Mediterranean,
-    /// The Asian Partners for Co-operation.
+    /// The Asian Partners for Co-operation other than Afghanistan.
     AsianPartners,
 }
 
@@ -69,7 +69,7 @@ impl Region {
             SouthEasternEurope => &[EasternEurope, WesternEurope],
             EasternEurope => &[SouthEasternEurope, SouthCaucasus, NorthernEurope],
             SouthCaucasus => &[EasternEurope, CentralAsia],
-            CentralAsia => &[SouthCaucasus, EasternEurope, AsianPartners],
+            CentralAsia => &[SouthCaucasus, EasternEurope],
             WesternEurope => &[NorthernEurope, NorthAmerica, SouthEasternEurope],
             NorthernEurope => &[WesternEurope, EasternEurope],
             NorthAmerica => &[WesternEurope, NorthernEurope],
@@ -122,12 +122,12 @@ use Region::{
     AsianPartners as AP, CentralAsia as CA, EasternEurope as EE, Mediterranean as MED, NorthAmerica as NA,
     NorthernEurope as NE, SouthCaucasus as SC, SouthEasternEurope as SEE, WesternEurope as WE,
 };
-use Status::{Other as X, Partner as PT, Participating as PS};
+use Status::{Other as X, Participating as PS, Partner as PT};
 
 /// Every country events are held in or draw participants from, sorted by name.
 #[rustfmt::skip]
 pub static COUNTRIES: &[Country] = &[
-    c("Afghanistan", None, AP, PT, 1, &["Kabul", "Mazar-i-Sharif", "Herat"]),
+    c("Afghanistan", None, CA, PT, 1, &["Kabul", "Mazar-i-Sharif", "Herat"]),
     c("Albania", None, SEE, PS, 8, &["Tirana", "Durrës", "Shkodër", "Vlorë"]),
     c("Algeria", None, MED, PT, 1, &["Algiers", "Oran"]),
     c("Andorra", None, WE, PS, 1, &["Andorra la Vella"]),

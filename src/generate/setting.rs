@@ -17,9 +17,7 @@ impl Organizer {
     fn from_path(units: &[&'static str]) -> Self {
         let mut path = [""; 4];
         path[..units.len()].copy_from_slice(units);
-        let field_operation = units
-            .get(1)
-            .and_then(|unit| FIELD_OPERATIONS.iter().position(|f| f.name == *unit));
+        let field_operation = units.get(1).and_then(|unit| FIELD_OPERATIONS.iter().position(|f| f.name == *unit));
         Organizer { path, depth: units.len(), field_operation }
     }
 
@@ -106,7 +104,7 @@ pub(super) fn country_name(d: &mut Draw, country: usize) -> &'static str {
 }
 
 pub(super) fn venue(d: &mut Draw, city: Option<&'static str>, country: &'static str) -> VenueRecord {
-    let known = city.and_then(|city| known_venues(city));
+    let known = city.and_then(known_venues);
     let (name, address) = match known {
         Some(venues) if d.chance(55) => {
             let (name, address) = d.pick(venues);
@@ -121,12 +119,7 @@ pub(super) fn venue(d: &mut Draw, city: Option<&'static str>, country: &'static 
             (name, address)
         }
     };
-    VenueRecord {
-        name,
-        address,
-        city: city.map(str::to_owned),
-        country: Some(country.to_owned()),
-    }
+    VenueRecord { name, address, city: city.map(str::to_owned), country: Some(country.to_owned()) }
 }
 
 fn known_venues(city: &str) -> Option<&'static [(&'static str, &'static str)]> {
@@ -142,18 +135,9 @@ const WESTERN: [Region; 3] = [Region::WesternEurope, Region::NorthernEurope, Reg
 
 /// The participating countries, as bits over [`COUNTRIES`], and the region they mostly come
 /// from. `home` stands in for the venue's region when there is no venue.
-pub(super) fn participants(
-    d: &mut Draw,
-    venue_country: Option<usize>,
-    home: Region,
-    t: &Tables,
-) -> (u128, Region) {
+pub(super) fn participants(d: &mut Draw, venue_country: Option<usize>, home: Region, t: &Tables) -> (u128, Region) {
     let anchor = venue_country.map_or(home, |c| COUNTRIES[c].region);
-    let region = if anchor.is_western() {
-        Region::ALL[d.weighted(&TARGET_WEIGHTS, |w| *w)]
-    } else {
-        anchor
-    };
+    let region = if anchor.is_western() { Region::ALL[d.weighted(&TARGET_WEIGHTS, |w| *w)] } else { anchor };
     if d.chance(4) {
         return (0, region);
     }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Datelike;
 
-use super::text::{BODY, CLOSINGS, CONTEXT, DATED_CLOSINGS, OPENINGS};
+use super::templates::{BODY, CLOSINGS, CONTEXT, DATED_CLOSINGS, OPENINGS};
 use super::vocabulary::{AUDIENCES, EVENT_TYPES, TOPICS};
 use super::*;
 
@@ -151,10 +151,13 @@ fn themes_use_known_labels_and_fit_the_pools() {
         count += 1;
         assert!(theme.topics.iter().all(|t| TOPICS.contains(t)), "{:?}", theme.topics);
         assert!(theme.audiences.iter().all(|a| AUDIENCES.contains(a)), "{:?}", theme.audiences);
-        for pool in [theme.subjects, theme.subtitles, theme.topics, theme.audiences, theme.people]
-            .into_iter()
-            .chain([theme.issues, theme.goals, theme.practices, theme.partners, theme.background])
-        {
+        for pool in [theme.subjects, theme.subtitles, theme.topics, theme.audiences, theme.people].into_iter().chain([
+            theme.issues,
+            theme.goals,
+            theme.practices,
+            theme.partners,
+            theme.background,
+        ]) {
             assert!(!pool.is_empty() && pool.len() < 64);
         }
         assert!(!theme.units.is_empty() && theme.units.iter().all(|u| (1..=4).contains(&u.len())));
@@ -167,8 +170,8 @@ fn themes_use_known_labels_and_fit_the_pools() {
 #[test]
 fn templates_use_only_known_slots() {
     let known = [
-        "event", "an_event", "issue", "goal", "practice", "partner", "people", "donor", "region",
-        "unit", "place", "where", "count", "dates",
+        "event", "an_event", "issue", "goal", "practice", "partner", "people", "donor", "region", "unit", "place",
+        "where", "count", "dates",
     ];
     for template in [OPENINGS, CONTEXT, BODY, CLOSINGS, DATED_CLOSINGS].concat() {
         let mut rest = template;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 
 use super::places::Region;
+use super::templates::{BODY, CLOSINGS, CONTEXT, DATED_CLOSINGS, OPENINGS};
 use super::vocabulary::{Theme, DONORS, NUMBER_WORDS};
 use super::Draw;
 
@@ -31,71 +32,6 @@ pub(super) struct Facts {
     pub end: Option<NaiveDate>,
 }
 
-/// First sentences: what the event was for.
-pub(super) static OPENINGS: &[&str] = &[
-    "The aim of the {event} was to {goal}, as well as to {goal}.",
-    "The {event} brought together {people} from {where} to {goal}.",
-    "Organized by {unit}, the {event} focused on {issue} and {practice}.",
-    "{Unit} held {an_event} {place} to {goal}.",
-    "The purpose of the {event} was to {goal} and to {goal}.",
-    "This {event} was designed to help participants {goal}.",
-    "{People} from {where} gathered {place} for {an_event} on {issue}.",
-    "The {event} aimed to {goal} and to raise awareness of {issue}.",
-];
-
-/// Background sentences: why the subject matters.
-pub(super) static CONTEXT: &[&str] = &[
-    "Addressing {issue} remains a serious challenge for {region}.",
-    "Responses to {issue} require co-operation across borders and between agencies.",
-    "In recent years, the OSCE participating States have paid growing attention to {issue} and {issue}.",
-    "National authorities have made progress in tackling {issue}, but gaps remain in {practice}.",
-    "Effective responses to {issue} require close co-operation between {people} and {people}.",
-    "Concerns about {issue} have grown across {region} over the past years.",
-    "The OSCE has long recognized that {issue} can undermine security and stability.",
-    "Several participating States have requested OSCE support in tackling {issue}.",
-    "Reports from OSCE field operations point to {issue} as a growing concern in {region}.",
-    "{Region} faces problems related to {issue} that are not country-specific but regional in nature.",
-];
-
-/// Body sentences: what happened at the event.
-pub(super) static BODY: &[&str] = &[
-    "Participants discussed {issue}, {issue} and {issue}.",
-    "The sessions covered {practice} and {practice}, combining expert presentations with practical exercises.",
-    "Experts from {partner} and {partner} shared good practices in {practice}.",
-    "A practical exercise on {practice} allowed participants to apply the knowledge gained during the {event}.",
-    "The programme included case studies on {issue} drawn from {region}.",
-    "Speakers highlighted the importance of {practice} in addressing {issue}.",
-    "Working groups examined national approaches to {issue} and identified needs for further assistance.",
-    "Representatives of {partner} presented recent trends in {issue}.",
-    "Particular attention was paid to the gender dimension of {issue} and to the protection of human rights.",
-    "Participants also exchanged views on {practice} and on ways to improve information sharing among {people}.",
-    "The discussions showed that progress against {issue} depends on {practice}.",
-    "{People} from {where} described the challenges they face in their daily work.",
-    "Each delegation presented its national experience with {practice}, followed by a moderated discussion.",
-    "In the afternoon session, the discussion turned to {issue} and the role of {partner}.",
-    "The trainers used interactive methods, including role plays and group work on {practice}.",
-    "Participants agreed that {practice} and {practice} are essential to prevent {issue}.",
-    "A panel of {people} discussed lessons learned in addressing {issue}.",
-    "Experts of {partner} contributed their expertise on {practice}.",
-];
-
-/// Last sentences that need no date.
-pub(super) static CLOSINGS: &[&str] = &[
-    "The {event} concluded with recommendations on {practice} and {practice}.",
-    "Participants agreed to continue regional co-operation and to maintain the contacts established during the {event}.",
-    "The outcomes of the {event} will inform future OSCE assistance to participating States in this field.",
-    "The {event} is part of a wider OSCE project to {goal}.",
-    "It was funded through extra-budgetary contributions from {donor} and {donor}.",
-    "A report summarizing the main conclusions will be shared with all participants.",
-];
-
-/// Last sentences that state the dates.
-pub(super) static DATED_CLOSINGS: &[&str] = &[
-    "{Unit} conducted the {event} on {dates} {place}.",
-    "The {event} took place on {dates} {place} and was attended by {count} participants.",
-    "In response to these challenges, {unit} organized the {event} on {dates} {place}.",
-];
-
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -111,7 +47,7 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// Which vocabulary pool a slot draws from; each remembers what it already gave.
+/// A list a description draws from without repeating itself until the list is spent.
 #[derive(Clone, Copy)]
 enum Pool {
     Issue,
@@ -121,69 +57,76 @@ enum Pool {
     People,
     Donor,
     Background,
+    Opening,
+    Context,
+    Body,
+    Closing,
+    DatedClosing,
 }
+
+const POOLS: usize = 12;
 
 /// A description being written.
 struct Writer<'f> {
     facts: &'f Facts,
     out: String,
     words: usize,
-    /// Per pool, a bit for each entry already used, so repetition comes only once a pool is spent.
-    used: [u64; 7],
+    /// How many people attended, should the text say so.
+    attendance: usize,
+    /// Per pool, a bit for each entry already used in the description.
+    used: [u64; POOLS],
+    /// Per pool, the entries used in the sentence being written.
+    in_sentence: [u64; POOLS],
 }
 
 /// Writes the description of an event: 80 to 400 words in paragraphs separated by blank lines.
 pub(super) fn describe(d: &mut Draw, facts: &Facts) -> String {
-    let target = (85 + d.below(100) + d.below(100) + if d.chance(15) { d.below(160) } else { 0 })
-        .min(MAX_WORDS - 5);
-    let mut w = Writer { facts, out: String::with_capacity(2 * 1024), words: 0, used: [0; 7] };
+    let target = (85 + d.below(100) + d.below(100) + if d.chance(15) { d.below(160) } else { 0 }).min(MAX_WORDS - 5);
+    let mut w = Writer {
+        facts,
+        out: String::with_capacity(2 * 1024),
+        words: 0,
+        attendance: 12 + d.below(100),
+        used: [0; POOLS],
+        in_sentence: [0; POOLS],
+    };
 
     // The closing is written first, aside, so the body knows how many words remain for it.
     let dated = facts.start.is_some() && d.chance(55);
-    let last = d.pick(if dated { DATED_CLOSINGS } else { CLOSINGS });
-    w.sentence(d, last, MAX_WORDS);
+    w.sentence(d, if dated { Pool::DatedClosing } else { Pool::Closing }, MAX_WORDS);
     if d.chance(40) {
-        let other = d.pick(CLOSINGS);
-        w.sentence(d, other, MAX_WORDS);
+        w.sentence(d, Pool::Closing, MAX_WORDS);
     }
     let closing = std::mem::take(&mut w.out);
     let closing_words = std::mem::replace(&mut w.words, 0);
     let limit = MAX_WORDS - closing_words;
-    let goal = target.saturating_sub(closing_words);
+    let goal = target.saturating_sub(closing_words).max(MIN_WORDS.saturating_sub(closing_words));
 
-    let opening = d.pick(OPENINGS);
-    w.sentence(d, opening, limit);
+    w.sentence(d, Pool::Opening, limit);
     if d.chance(35) {
-        w.background(d, limit);
+        w.sentence(d, Pool::Background, limit);
     }
     w.paragraph();
     for _ in 0..1 + d.below(2) {
-        let context = d.pick(CONTEXT);
-        w.sentence(d, context, limit);
+        w.sentence(d, Pool::Context, limit);
     }
-    if d.chance(50) && w.backgrounds_left() {
-        w.background(d, limit);
+    if d.chance(50) {
+        w.sentence(d, Pool::Background, limit);
     }
     let mut in_paragraph = 0;
     let mut misses = 0;
     w.paragraph();
-    while w.words < goal.max(MIN_WORDS - closing_words.min(MIN_WORDS)) && misses < 8 {
+    while w.words < goal && misses < 8 {
         if in_paragraph >= 2 && d.chance(40) {
             w.paragraph();
             in_paragraph = 0;
         }
-        let fitted = match d.below(10) {
-            0 => {
-                let context = d.pick(CONTEXT);
-                w.sentence(d, context, limit)
-            }
-            1 if w.backgrounds_left() => w.background(d, limit),
-            _ => {
-                let body = d.pick(BODY);
-                w.sentence(d, body, limit)
-            }
+        let pool = match d.below(10) {
+            0 if w.left(Pool::Context) => Pool::Context,
+            1 if w.left(Pool::Background) => Pool::Background,
+            _ => Pool::Body,
         };
-        if fitted {
+        if w.sentence(d, pool, limit) {
             in_paragraph += 1;
         } else {
             misses += 1;
@@ -202,13 +145,39 @@ impl Writer<'_> {
         }
     }
 
-    /// Appends one rendered template if the text stays within `limit` words.
-    fn sentence(&mut self, d: &mut Draw, template: &str, limit: usize) -> bool {
+    /// The entries of a pool.
+    fn items(&self, pool: Pool) -> &'static [&'static str] {
+        let theme = self.facts.theme;
+        match pool {
+            Pool::Issue => theme.issues,
+            Pool::Goal => theme.goals,
+            Pool::Practice => theme.practices,
+            Pool::Partner => theme.partners,
+            Pool::People => theme.people,
+            Pool::Donor => DONORS,
+            Pool::Background => theme.background,
+            Pool::Opening => OPENINGS,
+            Pool::Context => CONTEXT,
+            Pool::Body => BODY,
+            Pool::Closing => CLOSINGS,
+            Pool::DatedClosing => DATED_CLOSINGS,
+        }
+    }
+
+    /// Whether a pool has entries not used yet.
+    fn left(&self, pool: Pool) -> bool {
+        let all = (1u64 << self.items(pool).len()) - 1;
+        all & !self.used[pool as usize] != 0
+    }
+
+    /// Appends a sentence drawn from a template pool if the text stays within `limit` words.
+    fn sentence(&mut self, d: &mut Draw, pool: Pool, limit: usize) -> bool {
         let (mark, used) = (self.out.len(), self.used);
+        self.in_sentence = [0; POOLS];
         if !self.out.is_empty() && !self.out.ends_with('\n') {
             self.out.push(' ');
         }
-        let mut rest = template;
+        let mut rest = self.draw(d, pool);
         while let Some(open) = rest.find('{') {
             self.out.push_str(&rest[..open]);
             let close = open + rest[open..].find('}').unwrap_or(rest.len() - open - 1);
@@ -219,27 +188,10 @@ impl Writer<'_> {
         self.fits(mark, used, limit)
     }
 
-    /// Whether some background sentence of the theme has not been used yet.
-    fn backgrounds_left(&self) -> bool {
-        let all = (1u64 << self.facts.theme.background.len()) - 1;
-        self.used[Pool::Background as usize] & all != all
-    }
-
-    /// Appends one of the theme's background sentences, as it stands.
-    fn background(&mut self, d: &mut Draw, limit: usize) -> bool {
-        let (mark, used) = (self.out.len(), self.used);
-        if !self.out.is_empty() && !self.out.ends_with('\n') {
-            self.out.push(' ');
-        }
-        let text = self.draw(d, Pool::Background);
-        self.out.push_str(text);
-        self.fits(mark, used, limit)
-    }
-
     /// Keeps what was written since `mark` if it fits within `limit` words, else takes it back
     /// and restores the record of used entries to `used`.
-    fn fits(&mut self, mark: usize, used: [u64; 7], limit: usize) -> bool {
-        let added = self.out[mark..].split_whitespace().count();
+    fn fits(&mut self, mark: usize, used: [u64; POOLS], limit: usize) -> bool {
+        let added = self.out[mark..].split_ascii_whitespace().count();
         if self.words + added > limit {
             self.out.truncate(mark);
             self.used = used;
@@ -250,31 +202,25 @@ impl Writer<'_> {
         }
     }
 
-    /// Draws from a pool, preferring entries not yet used in this description.
+    /// Draws from a pool an entry not used yet in the description; once the pool is spent, it
+    /// starts over, still avoiding what the current sentence already used.
     fn draw(&mut self, d: &mut Draw, pool: Pool) -> &'static str {
-        let theme = self.facts.theme;
-        let items: &'static [&'static str] = match pool {
-            Pool::Issue => theme.issues,
-            Pool::Goal => theme.goals,
-            Pool::Practice => theme.practices,
-            Pool::Partner => theme.partners,
-            Pool::People => theme.people,
-            Pool::Donor => DONORS,
-            Pool::Background => theme.background,
-        };
-        let used = &mut self.used[pool as usize];
+        let items = self.items(pool);
         let all = (1u64 << items.len()) - 1;
-        let fresh = (all & !*used).count_ones() as usize;
-        let index = if fresh == 0 {
-            d.below(items.len())
-        } else {
-            let skip = d.below(fresh);
-            (0..items.len())
-                .filter(|i| *used & (1 << i) == 0)
-                .nth(skip)
-                .unwrap_or(0)
+        let p = pool as usize;
+        if all & !self.used[p] == 0 {
+            self.used[p] = self.in_sentence[p];
+        }
+        let fresh = all & !self.used[p];
+        let index = match fresh.count_ones() as usize {
+            0 => d.below(items.len()),
+            n => {
+                let skip = d.below(n);
+                (0..items.len()).filter(|i| fresh & (1 << i) != 0).nth(skip).unwrap_or(0)
+            }
         };
-        *used |= 1 << index;
+        self.used[p] |= 1 << index;
+        self.in_sentence[p] |= 1 << index;
         items[index]
     }
 
@@ -282,44 +228,36 @@ impl Writer<'_> {
     fn slot(&mut self, d: &mut Draw, name: &str) {
         let facts = self.facts;
         let start = self.out.len();
-        let is = |key: &str| name.eq_ignore_ascii_case(key);
-        if is("event") {
-            self.out.push_str(facts.event_type);
-        } else if is("an_event") {
-            let vowel = facts.event_type.starts_with(['a', 'e', 'i', 'o', 'u']);
-            self.out.push_str(if vowel { "an " } else { "a " });
-            self.out.push_str(facts.event_type);
-        } else if is("issue") {
-            self.push_drawn(d, Pool::Issue);
-        } else if is("goal") {
-            self.push_drawn(d, Pool::Goal);
-        } else if is("practice") {
-            self.push_drawn(d, Pool::Practice);
-        } else if is("partner") {
-            self.push_drawn(d, Pool::Partner);
-        } else if is("people") {
-            self.push_drawn(d, Pool::People);
-        } else if is("donor") {
-            self.push_drawn(d, Pool::Donor);
-        } else if is("region") {
-            self.out.push_str(facts.region.phrase());
-        } else if is("unit") {
-            self.out.push_str("the ");
-            self.out.push_str(facts.unit);
-            if let Some(of) = facts.unit_of {
-                self.out.push_str(" of the ");
-                self.out.push_str(of);
+        match name {
+            "event" | "Event" => self.out.push_str(facts.event_type),
+            "an_event" | "An_event" => {
+                let vowel = facts.event_type.starts_with(['a', 'e', 'i', 'o', 'u']);
+                self.out.push_str(if vowel { "an " } else { "a " });
+                self.out.push_str(facts.event_type);
             }
-        } else if is("place") {
-            match facts.city.or(facts.country) {
+            "issue" | "Issue" => self.push_drawn(d, Pool::Issue),
+            "goal" | "Goal" => self.push_drawn(d, Pool::Goal),
+            "practice" | "Practice" => self.push_drawn(d, Pool::Practice),
+            "partner" | "Partner" => self.push_drawn(d, Pool::Partner),
+            "people" | "People" => self.push_drawn(d, Pool::People),
+            "donor" | "Donor" => self.push_drawn(d, Pool::Donor),
+            "region" | "Region" => self.out.push_str(facts.region.phrase()),
+            "unit" | "Unit" => {
+                self.out.push_str("the ");
+                self.out.push_str(facts.unit);
+                if let Some(of) = facts.unit_of {
+                    self.out.push_str(" of the ");
+                    self.out.push_str(of);
+                }
+            }
+            "place" | "Place" => match facts.city.or(facts.country) {
                 Some(place) => {
                     self.out.push_str("in ");
                     self.out.push_str(place);
                 }
                 None => self.out.push_str("online"),
-            }
-        } else if is("where") {
-            match NUMBER_WORDS.get(facts.states) {
+            },
+            "where" | "Where" => match NUMBER_WORDS.get(facts.states) {
                 Some(number) if facts.states >= 2 => {
                     self.out.push_str(number);
                     self.out.push_str(" countries");
@@ -328,13 +266,12 @@ impl Writer<'_> {
                     self.out.push_str("across ");
                     self.out.push_str(facts.region.phrase());
                 }
+            },
+            "count" | "Count" => {
+                let _ = write!(self.out, "{}", self.attendance);
             }
-        } else if is("count") {
-            let _ = write!(self.out, "{}", 12 + d.below(100));
-        } else if is("dates") {
-            self.dates();
-        } else {
-            debug_assert!(false, "unknown template slot {{{name}}}");
+            "dates" | "Dates" => self.dates(),
+            _ => debug_assert!(false, "unknown template slot {{{name}}}"),
         }
         let capitalize = name.starts_with(|c: char| c.is_ascii_uppercase());
         if capitalize && self.out.len() > start && self.out.is_char_boundary(start + 1) {
@@ -361,15 +298,9 @@ impl Writer<'_> {
             Some(end) if end.month() == start.month() => {
                 write!(out, "{}-{} {} {}", start.day(), end.day(), month(start), start.year())
             }
-            Some(end) if end.year() == start.year() => write!(
-                out,
-                "{} {} to {} {} {}",
-                start.day(),
-                month(start),
-                end.day(),
-                month(end),
-                end.year()
-            ),
+            Some(end) if end.year() == start.year() => {
+                write!(out, "{} {} to {} {} {}", start.day(), month(start), end.day(), month(end), end.year())
+            }
             Some(end) => write!(
                 out,
                 "{} {} {} to {} {} {}",

@@ -181,20 +181,13 @@ pub const BMSC: &[&str] = &["OSCE", "OSCE Programme Office in Dushanbe", "Border
 /// Conflict Prevention Centre.
 pub const CPC: &[&str] = &["OSCE", "Secretariat", "Conflict Prevention Centre"];
 /// Forum for Security Co-operation Support Section.
-pub const FSC_SUPPORT: &[&str] = &[
-    "OSCE",
-    "Secretariat",
-    "Conflict Prevention Centre",
-    "Forum for Security Co-operation Support Section",
-];
+pub const FSC_SUPPORT: &[&str] =
+    &["OSCE", "Secretariat", "Conflict Prevention Centre", "Forum for Security Co-operation Support Section"];
 /// Policy Support Service of the Conflict Prevention Centre.
 pub const CPC_POLICY: &[&str] = &["OSCE", "Secretariat", "Conflict Prevention Centre", "Policy Support Service"];
 /// Office of the Co-ordinator of OSCE Economic and Environmental Activities.
-pub const OCEEA: &[&str] = &[
-    "OSCE",
-    "Secretariat",
-    "Office of the Co-ordinator of OSCE Economic and Environmental Activities",
-];
+pub const OCEEA: &[&str] =
+    &["OSCE", "Secretariat", "Office of the Co-ordinator of OSCE Economic and Environmental Activities"];
 /// Economic Governance Unit.
 pub const OCEEA_GOVERNANCE: &[&str] = &[
     "OSCE",
@@ -220,7 +213,8 @@ pub const CTHB: &[&str] = &[
 /// Office for Democratic Institutions and Human Rights.
 pub const ODIHR: &[&str] = &["OSCE", "Office for Democratic Institutions and Human Rights"];
 /// ODIHR Elections Department.
-pub const ODIHR_ELECTIONS: &[&str] = &["OSCE", "Office for Democratic Institutions and Human Rights", "Elections Department"];
+pub const ODIHR_ELECTIONS: &[&str] =
+    &["OSCE", "Office for Democratic Institutions and Human Rights", "Elections Department"];
 /// ODIHR election observation missions.
 pub const ODIHR_OBSERVATION: &[&str] = &[
     "OSCE",
@@ -229,29 +223,17 @@ pub const ODIHR_OBSERVATION: &[&str] = &[
     "Election Observation Missions",
 ];
 /// ODIHR Democratization Department.
-pub const ODIHR_DEMOCRATIZATION: &[&str] = &[
-    "OSCE",
-    "Office for Democratic Institutions and Human Rights",
-    "Democratization Department",
-];
+pub const ODIHR_DEMOCRATIZATION: &[&str] =
+    &["OSCE", "Office for Democratic Institutions and Human Rights", "Democratization Department"];
 /// ODIHR Human Rights Department.
-pub const ODIHR_HUMAN_RIGHTS: &[&str] = &[
-    "OSCE",
-    "Office for Democratic Institutions and Human Rights",
-    "Human Rights Department",
-];
+pub const ODIHR_HUMAN_RIGHTS: &[&str] =
+    &["OSCE", "Office for Democratic Institutions and Human Rights", "Human Rights Department"];
 /// ODIHR Tolerance and Non-Discrimination Department.
-pub const ODIHR_TOLERANCE: &[&str] = &[
-    "OSCE",
-    "Office for Democratic Institutions and Human Rights",
-    "Tolerance and Non-Discrimination Department",
-];
+pub const ODIHR_TOLERANCE: &[&str] =
+    &["OSCE", "Office for Democratic Institutions and Human Rights", "Tolerance and Non-Discrimination Department"];
 /// ODIHR Contact Point for Roma and Sinti Issues.
-pub const ODIHR_ROMA: &[&str] = &[
-    "OSCE",
-    "Office for Democratic Institutions and Human Rights",
-    "Contact Point for Roma and Sinti Issues",
-];
+pub const ODIHR_ROMA: &[&str] =
+    &["OSCE", "Office for Democratic Institutions and Human Rights", "Contact Point for Roma and Sinti Issues"];
 /// High Commissioner on National Minorities.
 pub const HCNM: &[&str] = &["OSCE", "High Commissioner on National Minorities"];
 /// Representative on Freedom of the Media.
@@ -345,6 +327,6 @@ pub static DONORS: &[&str] = &[
 
 /// Number words for counts in running text, indexed by the number.
 pub static NUMBER_WORDS: &[&str] = &[
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen",
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen",
 ];

@@ -75,15 +75,22 @@ impl<T> ApiResult<T> for Result<T, CatalogError> {
     }
 }
 
-/// Gives every error of a response a code: request-level errors (parse, validation) are the
-/// client's, anything else without one is ours.
+/// Gives every error of a response a code. Request-level errors (parse, validation) and
+/// arguments that failed to parse are the client's; anything else without a code is ours, and
+/// its message is logged, not shown.
 pub fn ensure_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            let code = if error.path.is_empty() { ErrorCode::BadUserInput } else { ErrorCode::Internal };
-            extensions.set("code", code.as_str());
+        let has_code = error.extensions.as_ref().is_some_and(|extensions| extensions.get("code").is_some());
+        if has_code {
+            continue;
         }
+        let clients_fault = error.path.is_empty() || error.message.starts_with("Failed to parse");
+        let code = if clients_fault { ErrorCode::BadUserInput } else { ErrorCode::Internal };
+        if code == ErrorCode::Internal {
+            tracing::error!(message = %error.message, path = ?error.path, "uncoded error in a resolver");
+            error.message = "internal error".to_string();
+        }
+        error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
     }
 }
 

@@ -1,10 +1,13 @@
 //! The `Event` type and the `event` and `events` queries (a Relay connection).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::error::{loader_error, ApiResult, ErrorCode};
-use super::loaders::{AudiencesOf, CountriesOf, Loaders, TopicsOf, VenueId};
+use super::loaders::{AudiencesOf, CountriesOf, Loaders, Preloaded, Selection, TopicsOf, VenueId};
 use super::scalars::Date;
 use super::taxonomy::{Audience, Country, Organizer, Topic, Venue};
 use crate::catalog::entity::event;
@@ -12,9 +15,25 @@ use crate::catalog::filter::{self, EventFilter as DomainFilter};
 use crate::catalog::page::{EventOrder as DomainOrder, PageRequest};
 use crate::catalog::{read, Catalog};
 
-/// An event of the catalogue.
+/// An event of the catalogue, with its page's links when the page preloaded them.
 #[derive(Debug, Clone)]
-pub struct Event(pub event::Model);
+pub struct Event(pub event::Model, pub Option<Arc<Preloaded>>);
+
+impl Event {
+    /// An event on its own; its links come through the DataLoaders one batch at a time.
+    pub fn single(model: event::Model) -> Self {
+        Event(model, None)
+    }
+
+    fn preloaded<K: Eq + std::hash::Hash, V: Clone>(
+        &self,
+        pick: impl Fn(&Preloaded) -> Option<&HashMap<K, V>>,
+        key: K,
+    ) -> Option<Option<V>> {
+        let map = pick(self.1.as_deref()?)?;
+        Some(map.get(&key).cloned())
+    }
+}
 
 #[Object]
 impl Event {
@@ -57,13 +76,17 @@ impl Event {
         self.0.source_url.as_deref()
     }
     async fn organizer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organizer>> {
-        match self.0.organizer_id {
-            Some(id) => Organizer::load(ctx, id).await,
-            None => Ok(None),
+        let Some(id) = self.0.organizer_id else { return Ok(None) };
+        if let Some(tree) = self.1.as_ref().and_then(|preloaded| preloaded.organizers.clone()) {
+            return Ok(tree.get(id).is_some().then_some(Organizer { id, tree }));
         }
+        Organizer::load(ctx, id).await
     }
     async fn venue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Venue>> {
         let Some(venue_id) = self.0.venue_id else { return Ok(None) };
+        if let Some(venue) = self.preloaded(|preloaded| preloaded.venues.as_ref(), VenueId(venue_id)) {
+            return Ok(venue.map(Venue));
+        }
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.load_one(VenueId(venue_id)).await.map_err(loader_error)?.map(Venue))
     }
@@ -71,17 +94,29 @@ impl Event {
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let catalog = ctx.data_unchecked::<Catalog>();
-        let codes = loaders.load_one(CountriesOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        let codes = match self.preloaded(|preloaded| preloaded.countries.as_ref(), CountriesOf(self.0.id)) {
+            Some(codes) => codes,
+            None => loaders.load_one(CountriesOf(self.0.id)).await.map_err(loader_error)?,
+        }
+        .unwrap_or_default();
         Ok(codes.iter().filter_map(|code| catalog.reference().country(code)).cloned().map(Country).collect())
     }
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        let labels = loaders.load_one(TopicsOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        let labels = match self.preloaded(|preloaded| preloaded.topics.as_ref(), TopicsOf(self.0.id)) {
+            Some(labels) => labels,
+            None => loaders.load_one(TopicsOf(self.0.id)).await.map_err(loader_error)?,
+        }
+        .unwrap_or_default();
         Ok(labels.into_iter().map(Topic::from).collect())
     }
     async fn audiences(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Audience>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        let labels = loaders.load_one(AudiencesOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        let labels = match self.preloaded(|preloaded| preloaded.audiences.as_ref(), AudiencesOf(self.0.id)) {
+            Some(labels) => labels,
+            None => loaders.load_one(AudiencesOf(self.0.id)).await.map_err(loader_error)?,
+        }
+        .unwrap_or_default();
         Ok(labels.into_iter().map(Audience::from).collect())
     }
 }
@@ -129,7 +164,8 @@ impl EventFilter {
             .enumerate()
             .map(|(position, id)| {
                 id.parse::<i64>().map_err(|_| {
-                    ErrorCode::BadUserInput.error(format!("filter.organizers[{position}]: {:?} is not an organizer id", id.as_str()))
+                    ErrorCode::BadUserInput
+                        .error(format!("filter.organizers[{position}]: {:?} is not an organizer id", id.as_str()))
                 })
             })
             .collect::<async_graphql::Result<Vec<i64>>>()?;
@@ -191,18 +227,31 @@ pub struct EventConnection {
     filter: DomainFilter,
 }
 
+impl EventConnection {
+    async fn preload(&self, ctx: &Context<'_>, selection: Selection) -> async_graphql::Result<Arc<Preloaded>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(Arc::new(Preloaded::load(loaders, &self.page.events, selection).await.map_err(loader_error)?))
+    }
+}
+
 #[Object]
 impl EventConnection {
-    async fn edges(&self) -> Vec<EventEdge> {
-        self.page
+    async fn edges(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventEdge>> {
+        let preloaded = self.preload(ctx, Selection::of(&ctx.look_ahead().field("node"))).await?;
+        Ok(self
+            .page
             .events
             .iter()
-            .map(|event| EventEdge { cursor: self.page.cursor(event), node: Event(event.clone()) })
-            .collect()
+            .map(|event| EventEdge {
+                cursor: self.page.cursor(event),
+                node: Event(event.clone(), Some(preloaded.clone())),
+            })
+            .collect())
     }
     /// The events of the page, without cursors.
-    async fn nodes(&self) -> Vec<Event> {
-        self.page.events.iter().cloned().map(Event).collect()
+    async fn nodes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Event>> {
+        let preloaded = self.preload(ctx, Selection::of(&ctx.look_ahead())).await?;
+        Ok(self.page.events.iter().map(|event| Event(event.clone(), Some(preloaded.clone()))).collect())
     }
     async fn page_info(&self) -> PageInfo {
         PageInfo {
@@ -226,7 +275,12 @@ pub struct EventQuery;
 #[Object]
 impl EventQuery {
     /// One event, by id or by slug.
-    async fn event(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> async_graphql::Result<Option<Event>> {
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Event>> {
         let catalog = ctx.data_unchecked::<Catalog>();
         let found = match (id, slug) {
             (Some(id), None) => match id.parse::<i64>() {
@@ -236,7 +290,7 @@ impl EventQuery {
             (None, Some(slug)) => read::event_by_slug(catalog.db(), &slug).await.api()?,
             _ => return Err(ErrorCode::BadUserInput.error("give exactly one of id and slug")),
         };
-        Ok(found.map(Event))
+        Ok(found.map(Event::single))
     }
 
     /// A page of events under a filter, in an order. Pages hold at most 100 events
@@ -255,7 +309,15 @@ impl EventQuery {
         let catalog = ctx.data_unchecked::<Catalog>();
         let filter = filter.unwrap_or_default().into_domain()?;
         let request = PageRequest { first: first.map(i64::from), after, last: last.map(i64::from), before };
-        let page = read::events_page(catalog.db(), catalog.reference(), &filter, order_by.unwrap_or_default().into(), &request).await.api()?;
+        let page = read::events_page(
+            catalog.db(),
+            catalog.reference(),
+            &filter,
+            order_by.unwrap_or_default().into(),
+            &request,
+        )
+        .await
+        .api()?;
         Ok(EventConnection { page, filter })
     }
 }

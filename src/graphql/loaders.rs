@@ -99,3 +99,68 @@ impl Loader<Organizers> for CatalogLoader {
         Ok(HashMap::from([(Organizers, Arc::new(tree))]))
     }
 }
+
+/// The links of a whole page of events, fetched with one `load_many` call per kind the query
+/// selects: one batch each, however long the page and however busy the machine.
+#[derive(Debug, Default)]
+pub struct Preloaded {
+    pub venues: Option<HashMap<VenueId, venue::Model>>,
+    pub countries: Option<HashMap<CountriesOf, Vec<String>>>,
+    pub topics: Option<HashMap<TopicsOf, Vec<Label>>>,
+    pub audiences: Option<HashMap<AudiencesOf, Vec<Label>>>,
+    pub organizers: Option<Arc<OrganizerTree>>,
+}
+
+/// Which links a query asks for on each event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Selection {
+    pub venue: bool,
+    pub countries: bool,
+    pub topics: bool,
+    pub audiences: bool,
+    pub organizer: bool,
+}
+
+impl Selection {
+    /// Reads the selection of an `Event` from its look-ahead.
+    pub fn of(event: &async_graphql::Lookahead<'_>) -> Self {
+        Selection {
+            venue: event.field("venue").exists(),
+            countries: event.field("countries").exists(),
+            topics: event.field("topics").exists(),
+            audiences: event.field("audiences").exists(),
+            organizer: event.field("organizer").exists(),
+        }
+    }
+}
+
+impl Preloaded {
+    /// Loads what `selection` asks for, for these events, all kinds at once.
+    pub async fn load(
+        loaders: &Loaders,
+        events: &[crate::catalog::entity::event::Model],
+        selection: Selection,
+    ) -> Result<Self, Arc<CatalogError>> {
+        let venue_ids: Vec<VenueId> = events.iter().filter_map(|event| event.venue_id.map(VenueId)).collect();
+        let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+        let (venues, countries, topics, audiences, organizers) = futures_util::try_join!(
+            optional(selection.venue, loaders.load_many(venue_ids)),
+            optional(selection.countries, loaders.load_many(ids.iter().copied().map(CountriesOf))),
+            optional(selection.topics, loaders.load_many(ids.iter().copied().map(TopicsOf))),
+            optional(selection.audiences, loaders.load_many(ids.iter().copied().map(AudiencesOf))),
+            optional(selection.organizer, loaders.load_one(Organizers)),
+        )?;
+        Ok(Preloaded { venues, countries, topics, audiences, organizers: organizers.flatten() })
+    }
+}
+
+async fn optional<T>(
+    wanted: bool,
+    load: impl std::future::Future<Output = Result<T, Arc<CatalogError>>>,
+) -> Result<Option<T>, Arc<CatalogError>> {
+    if wanted {
+        load.await.map(Some)
+    } else {
+        Ok(None)
+    }
+}

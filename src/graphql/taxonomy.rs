@@ -62,7 +62,11 @@ impl Country {
         &self.0.name
     }
     /// The region of the scheme this country belongs to, if any.
-    async fn region(&self, ctx: &Context<'_>, #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>) -> Option<Region> {
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>,
+    ) -> Option<Region> {
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.reference().region_of(&self.0.code, scheme.unwrap_or_default().into()).cloned().map(Region)
     }
@@ -92,7 +96,8 @@ impl Region {
     /// The countries of this region, by name.
     async fn countries(&self, ctx: &Context<'_>) -> Vec<Country> {
         let catalog = ctx.data_unchecked::<Catalog>();
-        let mut countries: Vec<Country> = catalog.reference().countries_in(&self.0.code).cloned().map(Country).collect();
+        let mut countries: Vec<Country> =
+            catalog.reference().countries_in(&self.0.code).cloned().map(Country).collect();
         countries.sort_by(|left, right| left.0.name.cmp(&right.0.name));
         countries
     }
@@ -196,7 +201,11 @@ impl TaxonomyQuery {
     }
 
     /// The regions of a scheme, by code.
-    async fn regions(&self, ctx: &Context<'_>, #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>) -> Vec<Region> {
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] scheme: Option<RegionScheme>,
+    ) -> Vec<Region> {
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.reference().regions(scheme.unwrap_or_default().into()).cloned().map(Region).collect()
     }

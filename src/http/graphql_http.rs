@@ -41,11 +41,7 @@ pub struct GraphQLHttp<E> {
 
 /// Serves `executor` (usually an `async_graphql::Schema`) over GraphQL-over-HTTP.
 pub fn graphql_endpoint<E: Executor>(executor: E) -> GraphQLHttp<E> {
-    GraphQLHttp {
-        executor,
-        hook: Arc::new(|_, request| request),
-        body_limit: DEFAULT_BODY_LIMIT,
-    }
+    GraphQLHttp { executor, hook: Arc::new(|_, request| request), body_limit: DEFAULT_BODY_LIMIT }
 }
 
 /// A rejected request: the status and the message of its only error.
@@ -58,10 +54,7 @@ impl<E> GraphQLHttp<E> {
     #[must_use]
     pub fn with_hook(
         mut self,
-        hook: impl Fn(&Request, async_graphql::Request) -> async_graphql::Request
-            + Send
-            + Sync
-            + 'static,
+        hook: impl Fn(&Request, async_graphql::Request) -> async_graphql::Request + Send + Sync + 'static,
     ) -> Self {
         self.hook = Arc::new(hook);
         self
@@ -80,8 +73,7 @@ impl<E> GraphQLHttp<E> {
         let mut gql = match *req.method() {
             Method::GET => {
                 let query = req.uri().query().unwrap_or_default();
-                let mut gql = async_graphql::http::parse_query_string(query)
-                    .map_err(|e| bad(e.to_string()))?;
+                let mut gql = async_graphql::http::parse_query_string(query).map_err(|e| bad(e.to_string()))?;
                 // async-graphql 7.2 reads `operation_name`; the spec's key is `operationName`.
                 if gql.operation_name.is_none() {
                     let mut params = req.params::<HashMap<String, String>>().unwrap_or_default();
@@ -98,9 +90,7 @@ impl<E> GraphQLHttp<E> {
                 }
                 let body = req.take_body().into_bytes_limit(self.body_limit).await;
                 let body = body.map_err(|e| (e.status(), e.to_string()))?;
-                async_graphql::http::receive_json(body.as_ref())
-                    .await
-                    .map_err(|e| bad(e.to_string()))?
+                async_graphql::http::receive_json(body.as_ref()).await.map_err(|e| bad(e.to_string()))?
             }
             _ => return Err((StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST".into())),
         };
@@ -110,9 +100,10 @@ impl<E> GraphQLHttp<E> {
         let wanted = gql.operation_name.clone();
         // A document that does not parse is left to the executor, which reports it.
         if let Ok(doc) = gql.parsed_query() {
-            let mut candidates = doc.operations.iter().filter(|(name, _)| {
-                wanted.is_none() || name.map(|name| name.as_str()) == wanted.as_deref()
-            });
+            let mut candidates = doc
+                .operations
+                .iter()
+                .filter(|(name, _)| wanted.is_none() || name.map(|name| name.as_str()) == wanted.as_deref());
             let selected = match (candidates.next(), candidates.next()) {
                 (Some((name, op)), None) => Some((name.map(|n| n.to_string()), op.node.ty)),
                 _ => None, // unknown or ambiguous: the executor reports it
@@ -178,9 +169,7 @@ fn negotiate(accept: Option<&str>) -> Option<&'static str> {
             "application/*" | "*/*" => (1, JSON),
             _ => continue,
         };
-        let q = parts
-            .find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q = parts.find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
         if q > 0.0 && best.is_none_or(|(bq, br, _)| (q, rank) > (bq, br)) {
             best = Some((q, rank, media));
         }
@@ -196,11 +185,7 @@ fn render(media: &'static str, mut resp: async_graphql::Response) -> Response {
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
-    let status = if request_error && media == GRAPHQL_RESPONSE_JSON {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = if request_error && media == GRAPHQL_RESPONSE_JSON { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     if request_error {
         for error in &mut resp.errors {
             set_code(error, "BAD_USER_INPUT");
@@ -210,10 +195,7 @@ fn render(media: &'static str, mut resp: async_graphql::Response) -> Response {
     if let (true, Some(body)) = (request_error, body.as_object_mut()) {
         body.remove("data");
     }
-    let mut out = Response::builder()
-        .status(status)
-        .content_type(media)
-        .body(body.to_string());
+    let mut out = Response::builder().status(status).content_type(media).body(body.to_string());
     if resp.is_ok() {
         if let Some(value) = resp.cache_control.value() {
             if let Ok(value) = value.try_into() {
@@ -238,17 +220,12 @@ fn reject(media: &'static str, (status, message): Reject) -> Response {
     let mut error = ServerError::new(message, None);
     set_code(&mut error, code);
     let body = serde_json::json!({ "errors": [error] }).to_string();
-    Response::builder()
-        .status(status)
-        .content_type(media)
-        .body(body)
+    Response::builder().status(status).content_type(media).body(body)
 }
 
 /// Sets `extensions.code` on `error` unless it already has one.
 fn set_code(error: &mut ServerError, code: &str) {
-    let extensions = error
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default);
+    let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);
     }

@@ -55,7 +55,11 @@ impl Default for Metrics {
         let routes = Family::<RouteLabels, Counter>::default();
         let route_seconds: LatencyFamily<RouteLabels> = Family::new_with_constructor(latency_histogram);
         registry.register("graphql_requests", "GraphQL requests by operation name and HTTP status", operations.clone());
-        registry.register("graphql_request_seconds", "GraphQL request latency by operation name", operation_seconds.clone());
+        registry.register(
+            "graphql_request_seconds",
+            "GraphQL request latency by operation name",
+            operation_seconds.clone(),
+        );
         registry.register("http_requests", "HTTP requests by route and status", routes.clone());
         registry.register("http_request_seconds", "HTTP request latency by route", route_seconds.clone());
         Metrics {
@@ -79,7 +83,8 @@ impl Metrics {
 
     fn operation_label(&self, name: Option<&str>) -> String {
         let Some(name) = name else { return "anonymous".to_string() };
-        let well_formed = name.len() <= 64 && name.chars().all(|character| character.is_ascii_alphanumeric() || character == '_');
+        let well_formed =
+            name.len() <= 64 && name.chars().all(|character| character.is_ascii_alphanumeric() || character == '_');
         let mut seen = self.seen_operations.lock().expect("metrics lock");
         if well_formed && (seen.contains(name) || seen.len() < MAX_OPERATION_NAMES) {
             seen.insert(name.to_string());
