@@ -12,7 +12,7 @@
 //! [`Generator::event`].
 
 mod event;
-pub mod places;
+mod places;
 mod setting;
 mod templates;
 mod text;

@@ -32,13 +32,12 @@ pub(super) fn organizer(d: &mut Draw, theme: &'static Theme, t: &Tables) -> Orga
         let mut org = Organizer::from_path(&["OSCE", FIELD_OPERATIONS[f].name]);
         let depth = d.below(100);
         if depth >= 25 {
-            let fitting = DEPARTMENTS.iter().filter(|dep| dep.dimension == theme.dimension);
-            let skip = d.below(fitting.clone().count());
-            let department = fitting.clone().nth(skip).unwrap_or(&DEPARTMENTS[0]);
+            let department =
+                DEPARTMENTS.iter().find(|dep| dep.sections.contains(&theme.section)).unwrap_or(&DEPARTMENTS[0]);
             org.path[2] = department.name;
             org.depth = 3;
             if depth >= 80 {
-                org.path[3] = d.pick(department.sections);
+                org.path[3] = theme.section;
                 org.depth = 4;
             }
         }
@@ -47,7 +46,7 @@ pub(super) fn organizer(d: &mut Draw, theme: &'static Theme, t: &Tables) -> Orga
     if d.chance(3) {
         return Organizer::from_path(OSCE);
     }
-    let units = if d.chance(88) { theme.units } else { d.pick(&t.themes).units };
+    let units = if d.chance(95) { theme.units } else { d.pick(&t.themes).units };
     let mut org = Organizer::from_path(d.pick(units));
     if org.depth > 2 && d.chance(8) {
         org.depth -= 1;
@@ -156,7 +155,9 @@ pub(super) fn participants(d: &mut Draw, venue_country: Option<usize>, home: Reg
             72..90 => d.pick(region.neighbours()),
             _ => d.pick(&WESTERN),
         };
-        mask |= 1 << d.pick(&t.members[from.index()]);
+        // Small States take part less often than large ones.
+        let members = &t.members[from.index()];
+        mask |= 1 << members[d.weighted(members, |&c| COUNTRIES[c].weight.min(8))];
     }
     (mask, region)
 }

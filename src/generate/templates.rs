@@ -1,5 +1,10 @@
-//! Sentence templates of descriptions. A `{slot}` is filled when the sentence is written: see
-//! `text.rs` for the slot names; a capitalized slot name capitalizes the value.
+//! Sentence templates of descriptions, filled in by `text.rs` as each sentence is written.
+//!
+//! Slots: `{event}` the event type, `{an_event}` with its article, `{issue}`, `{goal}`,
+//! `{practice}`, `{partner}`, `{people}` from the theme, `{donor}`, `{region}`, `{unit}` the
+//! organizer ("the Strategic Police Matters Unit"), `{place}` ("in Sarajevo" or "online"),
+//! `{where}` ("eleven countries" or "across Central Asia"), `{count}` the attendance and
+//! `{dates}` ("23-24 November 2009"). A capitalized slot name capitalizes the value.
 
 /// First sentences: what the event was for.
 pub static OPENINGS: &[&str] = &[
@@ -42,7 +47,7 @@ pub static BODY: &[&str] = &[
     "Speakers highlighted the importance of {practice} in addressing {issue}.",
     "Working groups examined national approaches to {issue} and identified needs for further assistance.",
     "Representatives of {partner} presented recent trends in {issue}.",
-    "Particular attention was paid to the gender dimension of {issue} and to the protection of human rights.",
+    "Particular attention was paid to gender equality and to human rights in responses to {issue}.",
     "Participants also exchanged views on {practice} and on ways to improve information sharing among {people}.",
     "The discussions showed that progress against {issue} depends on {practice}.",
     "{People} from {where} described the challenges they face in their daily work.",

@@ -161,6 +161,7 @@ fn themes_use_known_labels_and_fit_the_pools() {
             assert!(!pool.is_empty() && pool.len() < 64);
         }
         assert!(!theme.units.is_empty() && theme.units.iter().all(|u| (1..=4).contains(&u.len())));
+        assert!(vocabulary::DEPARTMENTS.iter().any(|dep| dep.sections.contains(&theme.section)), "{}", theme.section);
     }
     assert!(count >= 20);
     assert_eq!(TOPICS.iter().collect::<HashSet<_>>().len(), TOPICS.len());
@@ -180,6 +181,25 @@ fn templates_use_only_known_slots() {
             let name = rest[open + 1..close].to_ascii_lowercase();
             assert!(known.contains(&name.as_str()), "{template}");
             rest = &rest[close + 1..];
+        }
+    }
+}
+
+#[test]
+fn every_generated_country_spelling_resolves() {
+    let known: std::collections::HashSet<String> = migrations::reference::countries()
+        .iter()
+        .flat_map(|country| {
+            [&country.alpha2, &country.alpha3, &country.name]
+                .into_iter()
+                .chain(&country.aliases)
+                .map(|spelling| migrations::reference::lookup_key(spelling))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for country in super::COUNTRIES {
+        for spelling in std::iter::once(country.name).chain(country.alias) {
+            assert!(known.contains(&migrations::reference::lookup_key(spelling)), "{spelling:?} does not resolve");
         }
     }
 }

@@ -7,6 +7,7 @@ use super::vocabulary::{Dimension, Theme, ATU, OCEEA, OCEEA_ENVIRONMENT, OCEEA_G
 pub static THEMES: &[Theme] = &[
     Theme {
         dimension: Dimension::EconomicEnvironmental,
+        section: "Good Governance Section",
         weight: 8,
         subjects: &["countering the financing of terrorism", "anti-money laundering and countering the financing of terrorism",
             "financial investigations and asset recovery", "the risks of money laundering through virtual assets"],
@@ -32,6 +33,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::EconomicEnvironmental,
+        section: "Good Governance Section",
         weight: 8,
         subjects: &["preventing corruption", "good governance and transparency in the public sector",
             "integrity in public procurement", "the protection of whistle-blowers"],
@@ -57,6 +59,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::EconomicEnvironmental,
+        section: "Environmental Section",
         weight: 8,
         subjects: &["environmental security", "transboundary water governance", "the environmental legacy of uranium mining",
             "climate change and security", "public participation in environmental matters"],
@@ -83,6 +86,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::EconomicEnvironmental,
+        section: "Good Governance Section",
         weight: 4,
         subjects: &["labour migration management", "migration governance", "the protection of the rights of migrant workers",
             "economic aspects of migration"],

@@ -10,6 +10,7 @@ use super::vocabulary::{
 pub static THEMES: &[Theme] = &[
     Theme {
         dimension: Dimension::Human,
+        section: "Human Rights Section",
         weight: 9,
         subjects: &["combating trafficking in human beings", "identifying and assisting victims of trafficking",
             "trafficking in human beings for labour exploitation", "the financial investigation of human trafficking",
@@ -36,6 +37,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Human Rights Section",
         weight: 7,
         subjects: &["addressing hate crime", "hate crime data collection and reporting",
             "training against hate crimes for law enforcement", "countering antisemitism",
@@ -62,6 +64,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Elections Support Section",
         weight: 8,
         subjects: &["election observation methodology", "the follow-up of electoral recommendations",
             "the participation of women in electoral processes", "electoral dispute resolution",
@@ -88,6 +91,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Media Development Section",
         weight: 7,
         subjects: &["the safety of journalists", "media freedom in the digital age", "media self-regulation",
             "access to information", "media pluralism and public service broadcasting"],
@@ -111,6 +115,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Human Rights Section",
         weight: 7,
         subjects: &["gender equality", "women, peace and security", "the prevention of violence against women",
             "women's participation in the security sector", "gender mainstreaming in security sector reform"],
@@ -133,6 +138,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Democratic Governance Section",
         weight: 5,
         subjects: &["the integration of diverse societies", "minority language education",
             "the participation of national minorities in public life", "national minorities in inter-State relations"],
@@ -158,6 +164,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Democratic Governance Section",
         weight: 4,
         subjects: &["improving the situation of Roma and Sinti", "access to education for Roma and Sinti",
             "the civil registration of Roma", "the political participation of Roma and Sinti"],
@@ -180,6 +187,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::Human,
+        section: "Rule of Law Section",
         weight: 7,
         subjects: &["judicial independence", "fair trial standards", "criminal justice reform", "the prevention of torture",
             "trial monitoring"],

@@ -7,6 +7,7 @@ use super::vocabulary::{Dimension, Theme, BMSC, BSMU, CYBER, SPMU, SPMU_INVESTIG
 pub static THEMES: &[Theme] = &[
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Transnational Threats Section",
         weight: 12,
         subjects: &["combating illicit drug trafficking", "countering the diversion of chemical precursors",
             "enhancing co-operation against illicit drugs", "drug-related investigations and controlled deliveries",
@@ -39,6 +40,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Transnational Threats Section",
         weight: 9,
         subjects: &["combating cybercrime", "investigating cybercrime and handling electronic evidence",
             "countering the use of the Internet for criminal purposes", "digital forensics and cybercrime investigations"],
@@ -64,6 +66,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Border Management Section",
         weight: 11,
         subjects: &["border security and management", "integrated border management",
             "detecting forged travel documents", "countering cross-border crime", "co-operation between border agencies"],
@@ -88,6 +91,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Police Development Section",
         weight: 8,
         subjects: &["community policing", "building trust between the police and the public",
             "police-public partnerships", "community policing in multi-ethnic communities"],
@@ -110,6 +114,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Police Development Section",
         weight: 8,
         subjects: &["police reform", "police training and education", "strategic planning for police development",
             "human rights-compliant policing", "police management"],
@@ -133,6 +138,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Police Development Section",
         weight: 5,
         subjects: &["forensic science in criminal investigations", "crime scene investigation",
             "quality management in forensic laboratories", "DNA analysis and forensic databases"],

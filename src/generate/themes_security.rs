@@ -7,6 +7,7 @@ use super::vocabulary::{Dimension, Theme, ATU, CPC, CPC_POLICY, CYBER, FSC_SUPPO
 pub static THEMES: &[Theme] = &[
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Transnational Threats Section",
         weight: 10,
         subjects: &["preventing and countering violent extremism and radicalization that lead to terrorism",
             "the role of women and youth in countering violent extremism", "countering terrorist use of the Internet",
@@ -35,6 +36,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Transnational Threats Section",
         weight: 7,
         subjects: &["reducing the risks of conflict stemming from the use of information and communication technologies",
             "implementing the OSCE cyber/ICT confidence-building measures",
@@ -64,6 +66,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Arms Control and Confidence-Building Section",
         weight: 7,
         subjects: &["small arms and light weapons control", "the security and management of stockpiles of conventional ammunition",
             "the destruction of surplus ammunition", "countering the illicit trafficking of small arms and light weapons"],
@@ -91,6 +94,7 @@ pub static THEMES: &[Theme] = &[
     },
     Theme {
         dimension: Dimension::PoliticoMilitary,
+        section: "Arms Control and Confidence-Building Section",
         weight: 6,
         subjects: &["confidence- and security-building measures", "the implementation of the Vienna Document",
             "military transparency and risk reduction", "the Code of Conduct on Politico-Military Aspects of Security",

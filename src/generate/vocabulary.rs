@@ -3,8 +3,7 @@
 //! Everything here is a static slice of `&str`, so drawing from it allocates nothing. The
 //! themes that give an event its subject matter live in the `themes_*` modules beside this one.
 
-/// The three OSCE dimensions of security; they decide which department of a field operation
-/// organizes an event.
+/// The three OSCE dimensions of security.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dimension {
     /// Police, borders, terrorism, arms control, cyber security.
@@ -22,8 +21,10 @@ pub enum Dimension {
 /// noun phrases of methods and tools, `people` are plural nouns, `background` whole sentences.
 #[derive(Debug)]
 pub struct Theme {
-    /// Security dimension, used to choose a field operation's department.
+    /// The dimension of security the theme belongs to.
     pub dimension: Dimension,
+    /// The field operation section (in [`DEPARTMENTS`]) that handles the theme.
+    pub section: &'static str,
     /// Relative frequency among all themes.
     pub weight: u32,
     /// Title subjects, e.g. "combating illicit drug trafficking".
@@ -220,7 +221,7 @@ pub const ODIHR_OBSERVATION: &[&str] = &[
     "OSCE",
     "Office for Democratic Institutions and Human Rights",
     "Elections Department",
-    "Election Observation Missions",
+    "Election Observation Unit",
 ];
 /// ODIHR Democratization Department.
 pub const ODIHR_DEMOCRATIZATION: &[&str] =
@@ -281,8 +282,6 @@ pub static FIELD_OPERATIONS: &[FieldOperation] = &[
 pub struct Department {
     /// Department name, third in an organizer path.
     pub name: &'static str,
-    /// The themes it handles.
-    pub dimension: Dimension,
     /// Section names, fourth in an organizer path.
     pub sections: &'static [&'static str],
 }
@@ -290,14 +289,13 @@ pub struct Department {
 /// Departments found in field operations.
 #[rustfmt::skip]
 pub static DEPARTMENTS: &[Department] = &[
-    Department { name: "Security Co-operation Department", dimension: Dimension::PoliticoMilitary,
-        sections: &["Police Development Section", "Arms Control and Confidence-Building Section"] },
-    Department { name: "Economic and Environmental Department", dimension: Dimension::EconomicEnvironmental,
+    Department { name: "Security Co-operation Department", sections: &["Police Development Section",
+        "Transnational Threats Section", "Border Management Section", "Arms Control and Confidence-Building Section"] },
+    Department { name: "Economic and Environmental Department",
         sections: &["Good Governance Section", "Environmental Section"] },
-    Department { name: "Human Dimension Department", dimension: Dimension::Human,
-        sections: &["Rule of Law Section", "Human Rights Section"] },
-    Department { name: "Democratization Department", dimension: Dimension::Human,
-        sections: &["Media Development Section", "Elections Support Section"] },
+    Department { name: "Human Dimension Department", sections: &["Rule of Law Section", "Human Rights Section"] },
+    Department { name: "Democratization Department",
+        sections: &["Media Development Section", "Elections Support Section", "Democratic Governance Section"] },
 ];
 
 /// Where an institution outside the field has its seat: (second path element, country, city).
