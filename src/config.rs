@@ -26,6 +26,10 @@ pub struct GlobalOptions {
     /// Directory for the SQLite database and the search index.
     #[arg(long, env = "CONVENE_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    /// A TSV file (`alpha2, group code, group name` per line, after a header) that replaces the
+    /// bundled OSCE grouping [default: migrations/data/osce.tsv, built in]
+    #[arg(long, env = "CONVENE_OSCE_GROUPS", global = true)]
+    pub osce_groups: Option<PathBuf>,
     /// Log format: `text` for people, `json` for machines.
     #[arg(long, env = "CONVENE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -230,3 +230,30 @@ async fn reference_and_taxonomy_lists(db: &TestDb) {
     assert_eq!(osce["children"], json!([{"name": "ODIHR"}, {"name": "Transnational Threats Department"}]));
 }
 db_test!(reference_and_taxonomy_lists);
+
+async fn a_deployment_can_replace_the_osce_grouping(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let file = "alpha2\tgroup\tname\nBA\tBALK\tWestern Balkans\nrs\tBALK\tWestern Balkans\nAT\tHOST\tHost country\n";
+    let groups = convene::catalog::osce::parse_groups_file(file).unwrap();
+    convene::catalog::osce::replace_groups(catalog.db(), &groups).await.unwrap();
+    let catalog = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
+    let data = query(&schema(&catalog), "{ regions(scheme: OSCE) { code name countries { code } } }", json!({})).await;
+    assert_eq!(
+        data["regions"],
+        json!([
+            {"code": "BALK", "name": "Western Balkans", "countries": [{"code": "BA"}, {"code": "RS"}]},
+            {"code": "HOST", "name": "Host country", "countries": [{"code": "AT"}]},
+        ])
+    );
+    let bad = convene::catalog::osce::parse_groups_file("alpha2\tgroup\tname\nZZ\tX\tNowhere\n").unwrap();
+    let error = convene::catalog::osce::replace_groups(catalog.db(), &bad).await.unwrap_err();
+    assert!(error.to_string().contains("unknown country code \"ZZ\""), "{error}");
+    let reloaded = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
+    let still = query(&schema(&reloaded), "{ regions(scheme: OSCE) { code } }", json!({})).await;
+    assert_eq!(still["regions"].as_array().unwrap().len(), 2, "a bad file changes nothing");
+    convene::catalog::osce::replace_groups(catalog.db(), &convene::catalog::osce::bundled_groups()).await.unwrap();
+    let bundled = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
+    let data = query(&schema(&bundled), "{ regions(scheme: OSCE) { code } }", json!({})).await;
+    assert_eq!(data["regions"].as_array().unwrap().len(), 10);
+}
+db_test!(a_deployment_can_replace_the_osce_grouping);

@@ -6,6 +6,7 @@ pub mod entity;
 pub mod error;
 pub mod export;
 pub mod filter;
+pub mod osce;
 pub mod page;
 pub mod read;
 pub mod record;

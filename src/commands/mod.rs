@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::catalog::Catalog;
+use crate::catalog::{osce, Catalog};
 use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions};
 
 pub use import::{import_file, import_lines};
@@ -30,6 +30,14 @@ pub async fn run(global: &GlobalOptions, command: Option<Command>) -> anyhow::Re
 /// Connects, migrates and loads the reference data: what every command starts with.
 pub async fn open_catalog(global: &GlobalOptions) -> anyhow::Result<Catalog> {
     let db = crate::db::connect_and_migrate(&global.database_url()).await?;
+    let groups = match &global.osce_groups {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            osce::parse_groups_file(&text).with_context(|| format!("reading {}", path.display()))?
+        }
+        None => osce::bundled_groups(),
+    };
+    osce::replace_groups(&db, &groups).await.context("updating the OSCE grouping")?;
     Catalog::new(db).await.context("loading reference data")
 }
 

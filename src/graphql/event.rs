@@ -185,23 +185,13 @@ impl EventFilter {
 
 /// Orders of the event list; events without the sorted date come last.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "DomainOrder")]
 pub enum EventOrder {
     #[default]
     StartDateDesc,
     StartDateAsc,
     AddedOnDesc,
     TitleAsc,
-}
-
-impl From<EventOrder> for DomainOrder {
-    fn from(order: EventOrder) -> Self {
-        match order {
-            EventOrder::StartDateDesc => DomainOrder::StartDateDesc,
-            EventOrder::StartDateAsc => DomainOrder::StartDateAsc,
-            EventOrder::AddedOnDesc => DomainOrder::AddedOnDesc,
-            EventOrder::TitleAsc => DomainOrder::TitleAsc,
-        }
-    }
 }
 
 /// Relay's page information.

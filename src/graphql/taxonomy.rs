@@ -13,6 +13,7 @@ use crate::catalog::{read, Catalog, OrganizerTree};
 
 /// A way of grouping countries into regions.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "Scheme")]
 pub enum RegionScheme {
     /// UN M49 regions (Africa, Americas, Asia, Europe, Oceania).
     UnRegion,
@@ -21,26 +22,6 @@ pub enum RegionScheme {
     UnSubregion,
     /// The OSCE's regional groupings, from the repository's data file.
     Osce,
-}
-
-impl From<RegionScheme> for Scheme {
-    fn from(scheme: RegionScheme) -> Self {
-        match scheme {
-            RegionScheme::UnRegion => Scheme::UnRegion,
-            RegionScheme::UnSubregion => Scheme::UnSubregion,
-            RegionScheme::Osce => Scheme::Osce,
-        }
-    }
-}
-
-impl From<Scheme> for RegionScheme {
-    fn from(scheme: Scheme) -> Self {
-        match scheme {
-            Scheme::UnRegion => RegionScheme::UnRegion,
-            Scheme::UnSubregion => RegionScheme::UnSubregion,
-            Scheme::Osce => RegionScheme::Osce,
-        }
-    }
 }
 
 /// An ISO 3166-1 country (or Kosovo, `XK`).
