@@ -61,6 +61,8 @@ pub enum Command {
     Import(ImportOptions),
     /// Write the whole catalogue to standard output as NDJSON.
     Export,
+    /// Rebuild the search index from the database and swap it in atomically.
+    Reindex,
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Write realistic synthetic events as NDJSON to standard output.

@@ -10,4 +10,5 @@ pub mod db;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod search;
 pub mod telemetry;

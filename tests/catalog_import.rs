@@ -12,8 +12,8 @@ const EVENT_FIELDS: &str = "id slug title subtitle description eventType startDa
     countries { code alpha3 name region { code name } osce: region(scheme: OSCE) { code } un: region(scheme: UN_REGION) { code } }
     topics { slug label } audiences { slug label }";
 
-async fn event_by_source(catalog: &convene::catalog::Catalog, url: &str) -> Value {
-    let schema = schema(catalog);
+async fn event_by_source(db: &TestDb, catalog: &convene::catalog::Catalog, url: &str) -> Value {
+    let schema = schema(db, catalog).await;
     let data = query(
         &schema,
         &format!("query($f: EventFilter) {{ events(filter: $f, first: 100) {{ nodes {{ {EVENT_FIELDS} }} }} }}"),
@@ -34,7 +34,7 @@ async fn seed_event_returns_every_field(db: &TestDb) {
     let report = import(&catalog, SEED_EVENT).await;
     assert_eq!((report.imported, report.updated, report.rejected.len()), (1, 0, 0));
     let record: Value = serde_json::from_str(SEED_EVENT).unwrap();
-    let event = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+    let event = event_by_source(db, &catalog, "https://polis.osce.org/node/5836").await;
 
     for (field, key) in [
         ("title", "title"),
@@ -94,7 +94,7 @@ async fn bad_lines_are_reported_and_the_rest_kept(db: &TestDb) {
     assert!(rejected[2].1.contains("title"), "{}", rejected[2].1);
 
     let data = query(
-        &schema(&catalog),
+        &schema(db, &catalog).await,
         "{ events(orderBy: TITLE_ASC) { totalCount nodes { title countries { code } venue { country { code } } } } }",
         json!({}),
     )
@@ -109,20 +109,20 @@ db_test!(bad_lines_are_reported_and_the_rest_kept);
 async fn reimport_updates_by_source_url(db: &TestDb) {
     let catalog = db.catalog().await;
     import(&catalog, SEED_EVENT).await;
-    let before = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+    let before = event_by_source(db, &catalog, "https://polis.osce.org/node/5836").await;
     let mut record: Value = serde_json::from_str(SEED_EVENT).unwrap();
     record["title"] = json!("Renamed workshop");
     record["countries"] = json!(["Serbia"]);
     record["topics"] = json!(["organised crime", "border security"]);
     let report = import(&catalog, &record.to_string()).await;
     assert_eq!((report.imported, report.updated), (0, 1));
-    let after = event_by_source(&catalog, "https://polis.osce.org/node/5836").await;
+    let after = event_by_source(db, &catalog, "https://polis.osce.org/node/5836").await;
     assert_eq!(after["id"], before["id"]);
     assert_eq!(after["slug"], before["slug"], "the slug stays put");
     assert_eq!(after["title"], "Renamed workshop");
     assert_eq!(after["countries"].as_array().unwrap().len(), 1);
     assert_eq!(after["topics"][1]["slug"], "border-security");
-    let data = query(&schema(&catalog), "{ events { totalCount } topics { slug } }", json!({})).await;
+    let data = query(&schema(db, &catalog).await, "{ events { totalCount } topics { slug } }", json!({})).await;
     assert_eq!(data["events"]["totalCount"], 1);
     assert_eq!(data["topics"].as_array().unwrap().len(), 3, "topics once created stay in the taxonomy");
 }
@@ -163,7 +163,7 @@ async fn sparse_foreign_records_import_without_loss(db: &TestDb) {
     assert_eq!(report.imported, 2, "{:?}", report.rejected);
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].reason, r#"venue.country: unknown country "Nowhereland""#);
-    let data = query(&schema(&catalog), "{ events(orderBy: TITLE_ASC) { nodes { title startDate endDate venue { city country { code } } organizer { path } countries { code } } } }", json!({})).await;
+    let data = query(&schema(db, &catalog).await, "{ events(orderBy: TITLE_ASC) { nodes { title startDate endDate venue { city country { code } } organizer { path } countries { code } } } }", json!({})).await;
     let nodes = &data["events"]["nodes"];
     assert_eq!(nodes[0]["title"], "Seminar on media freedom");
     assert_eq!(nodes[0]["venue"], Value::Null);

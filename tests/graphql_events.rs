@@ -16,7 +16,7 @@ async fn corpus(db: &TestDb) -> convene::graphql::ConveneSchema {
     let catalog = db.catalog().await;
     let report = import(&catalog, CORPUS).await;
     assert_eq!(report.imported, 5, "{:?}", report.rejected);
-    schema(&catalog)
+    schema(db, &catalog).await
 }
 
 fn titles(connection: &Value) -> Vec<String> {
@@ -237,7 +237,9 @@ async fn a_deployment_can_replace_the_osce_grouping(db: &TestDb) {
     let groups = convene::catalog::osce::parse_groups_file(file).unwrap();
     convene::catalog::osce::replace_groups(catalog.db(), &groups).await.unwrap();
     let catalog = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
-    let data = query(&schema(&catalog), "{ regions(scheme: OSCE) { code name countries { code } } }", json!({})).await;
+    let data =
+        query(&schema(db, &catalog).await, "{ regions(scheme: OSCE) { code name countries { code } } }", json!({}))
+            .await;
     assert_eq!(
         data["regions"],
         json!([
@@ -249,11 +251,11 @@ async fn a_deployment_can_replace_the_osce_grouping(db: &TestDb) {
     let error = convene::catalog::osce::replace_groups(catalog.db(), &bad).await.unwrap_err();
     assert!(error.to_string().contains("unknown country code \"ZZ\""), "{error}");
     let reloaded = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
-    let still = query(&schema(&reloaded), "{ regions(scheme: OSCE) { code } }", json!({})).await;
+    let still = query(&schema(db, &reloaded).await, "{ regions(scheme: OSCE) { code } }", json!({})).await;
     assert_eq!(still["regions"].as_array().unwrap().len(), 2, "a bad file changes nothing");
     convene::catalog::osce::replace_groups(catalog.db(), &convene::catalog::osce::bundled_groups()).await.unwrap();
     let bundled = convene::catalog::Catalog::new(catalog.db().clone()).await.unwrap();
-    let data = query(&schema(&bundled), "{ regions(scheme: OSCE) { code } }", json!({})).await;
+    let data = query(&schema(db, &bundled).await, "{ regions(scheme: OSCE) { code } }", json!({})).await;
     assert_eq!(data["regions"].as_array().unwrap().len(), 10);
 }
 db_test!(a_deployment_can_replace_the_osce_grouping);

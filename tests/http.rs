@@ -24,7 +24,8 @@ impl RunningServer {
         let catalog = db.catalog().await;
         import(&catalog, SEED_EVENT).await;
         let options = ServeOptions { bind: "127.0.0.1:0".parse().unwrap(), ..ServeOptions::default() };
-        let application = Application::build(catalog, &options).await.unwrap();
+        let search = db.search(&catalog).await;
+        let application = Application::build(catalog, search, &options).await.unwrap();
         let base = format!("http://127.0.0.1:{}", application.port());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(application.run_until_stopped(async move {

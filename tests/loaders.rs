@@ -14,15 +14,15 @@ const PAGE_WITH_EVERYTHING: &str = "query($first: Int) { events(first: $first) {
     countries { code name region { code name } osce: region(scheme: OSCE) { code } }
     topics { slug } audiences { slug } } } } }";
 
-async fn statements_for_page(catalog_url: &str, first: usize) -> usize {
+async fn statements_for_page(db: &TestDb, first: usize) -> usize {
     let counter = Arc::new(AtomicUsize::new(0));
-    let mut db = convene::db::connect(catalog_url).await.unwrap();
+    let mut connection = convene::db::connect(&db.url).await.unwrap();
     let seen = counter.clone();
-    db.set_metric_callback(move |_| {
+    connection.set_metric_callback(move |_| {
         seen.fetch_add(1, Ordering::SeqCst);
     });
-    let catalog = Catalog::new(db).await.unwrap();
-    let schema = schema(&catalog);
+    let catalog = Catalog::new(connection).await.unwrap();
+    let schema = schema(db, &catalog).await;
     counter.store(0, Ordering::SeqCst);
     let data = query(&schema, PAGE_WITH_EVERYTHING, json!({"first": first})).await;
     assert_eq!(data["events"]["edges"].as_array().unwrap().len(), first);
@@ -35,9 +35,11 @@ async fn nested_fields_are_batched(db: &TestDb) {
         convene::generate::generate(80, 3).map(|record| serde_json::to_string(&record).unwrap()).collect();
     let report = import(&catalog, &records.join("\n")).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    // Start the index on this catalogue first, so its follower's polling is not counted.
+    schema(db, &catalog).await;
 
-    let small = statements_for_page(&db.url, 5).await;
-    let large = statements_for_page(&db.url, 50).await;
+    let small = statements_for_page(db, 5).await;
+    let large = statements_for_page(db, 50).await;
     assert_eq!(small, large, "a page of 50 must cost what a page of 5 does");
     // events, count, organizers, venues, countries, topics, audiences
     assert!(large <= 7, "{large} statements for a page");

@@ -1,3 +1,17 @@
-//! The Convene search engine (tantivy schema, analyzers, writer, search): a library with no
-//! knowledge of HTTP or GraphQL. Search lands with the search issue; until then this crate only
-//! reserves its place in the workspace.
+//! The Convene search engine: tantivy schema, analyzers, search, highlights and facets. A
+//! library with no knowledge of HTTP, GraphQL or SQL; the server feeds it documents.
+
+pub mod analyzer;
+pub mod collector;
+pub mod document;
+pub mod filter;
+pub mod highlight;
+pub mod query;
+pub mod schema;
+pub mod search;
+
+pub use collector::{Hit, HitCursor};
+pub use document::EventDocument;
+pub use filter::SearchFilter;
+pub use highlight::MatchWord;
+pub use search::{EventWriter, FacetCounts, FacetField, IndexError, SearchIndex, SearchRequest, SearchResults};

@@ -31,6 +31,7 @@ use write::{ChangeKind, WriteCache};
 pub struct Catalog {
     db: DatabaseConnection,
     reference: Arc<Reference>,
+    changed: Arc<tokio::sync::Notify>,
 }
 
 /// A record that was not stored, with its line (or position) and the reason.
@@ -67,12 +68,24 @@ impl Catalog {
     /// Wraps a migrated database and loads its reference data.
     pub async fn new(db: DatabaseConnection) -> Result<Self, CatalogError> {
         let reference = Arc::new(Reference::load(&db).await?);
-        Ok(Catalog { db, reference })
+        Ok(Catalog { db, reference, changed: Arc::default() })
     }
 
     /// The database connection.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Woken after every write this process commits, so the indexer follows at once.
+    pub fn changed(&self) -> &tokio::sync::Notify {
+        &self.changed
+    }
+
+    /// The newest sequence number of the change log (0 when empty).
+    pub async fn last_change_seq(&self) -> Result<i64, CatalogError> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let newest = entity::change::Entity::find().order_by_desc(entity::change::Column::Seq).one(&self.db).await?;
+        Ok(newest.map(|change| change.seq).unwrap_or(0))
     }
 
     /// Countries and regions.
@@ -123,6 +136,7 @@ impl Catalog {
             }
         }
         txn.commit().await?;
+        self.changed.notify_one();
         Ok(report)
     }
 
@@ -131,6 +145,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         write::delete_event(&txn, event_id).await?;
         txn.commit().await?;
+        self.changed.notify_one();
         Ok(())
     }
 }

@@ -64,6 +64,7 @@ pub struct Reference {
     regions: Vec<Region>,
     region_index: HashMap<String, usize>,
     regions_of_country: HashMap<String, Vec<usize>>,
+    names_of_country: HashMap<String, Vec<String>>,
     countries_of_region: HashMap<String, Vec<usize>>,
 }
 
@@ -90,6 +91,9 @@ impl Reference {
         for alias in aliases {
             if let Some(&index) = reference.country_index.get(&alias.country_code) {
                 reference.spellings.insert(alias.alias_key, index);
+                if alias.alias.chars().count() > 3 {
+                    reference.names_of_country.entry(alias.country_code).or_default().push(alias.alias);
+                }
             }
         }
         for membership in memberships {
@@ -113,6 +117,11 @@ impl Reference {
     /// The country with this alpha-2 code.
     pub fn country(&self, code: &str) -> Option<&Country> {
         self.country_index.get(code).map(|&index| &self.countries[index])
+    }
+
+    /// The name and every other spelling of a country (codes left out), for search.
+    pub fn names_of(&self, code: &str) -> &[String] {
+        self.names_of_country.get(code).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Every country, sorted by name.

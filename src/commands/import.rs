@@ -10,6 +10,10 @@ use super::open_catalog;
 use crate::catalog::record::EventRecord;
 use crate::catalog::{Catalog, ImportReport, NumberedRecord};
 use crate::config::{GlobalOptions, ImportOptions};
+use crate::search::{make_searchable, IndexLocation};
+
+/// How long `import` waits for a running server to index what it loaded.
+const SEARCHABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Imports a file (or standard input for `-`); prints rejections and the summary.
 /// Exit code 1 when any line was rejected.
@@ -32,6 +36,10 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
     };
     let report = import_lines(&catalog, BufReader::new(progress.wrap_read(reader)), options.batch_size).await?;
     progress.finish_and_clear();
+    // `import` returns once what it loaded is searchable.
+    let location = IndexLocation::new(global.data_dir.join("index"));
+    let seq = catalog.last_change_seq().await?;
+    make_searchable(&catalog, &location, seq, SEARCHABLE_TIMEOUT).await.context("making the import searchable")?;
     for rejection in &report.rejected {
         eprintln!("line {}: {}", rejection.line, rejection.reason);
     }

@@ -19,6 +19,13 @@ pub async fn run(global: &GlobalOptions, command: Option<Command>) -> anyhow::Re
         Command::Serve(options) => serve(global, &options).await.map(|()| 0),
         Command::Import(options) => import_file(global, &options).await,
         Command::Export => export(global).await.map(|()| 0),
+        Command::Reindex => {
+            let catalog = open_catalog(global).await?;
+            let location = crate::search::IndexLocation::new(global.data_dir.join("index"));
+            let events = crate::search::reindex(&catalog, &location).await?;
+            println!("reindexed {events} events");
+            Ok(0)
+        }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(0)

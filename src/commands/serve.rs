@@ -8,9 +8,13 @@ use crate::catalog::entity::event;
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::{GlobalOptions, ServeOptions};
 use crate::http::Application;
+use crate::search::{IndexLocation, Search};
 
 /// The real event every sample catalogue starts with.
 const SEED_EVENT: &str = include_str!("../samples/seed-event.ndjson");
+/// How often the index looks for changes written by other processes.
+pub const INDEX_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The seed of the synthetic sample events: the same samples on every machine.
 const SAMPLE_SEED: u64 = 2009;
 
@@ -68,7 +72,10 @@ pub async fn serve(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Re
             );
         }
     }
-    let application = Application::build(catalog.clone(), options).await?;
+    let location = IndexLocation::new(global.data_dir.join("index"));
+    let (search, search_task) =
+        Search::start(&catalog, location, INDEX_POLL).await.context("opening the search index")?;
+    let application = Application::build(catalog.clone(), search, options).await?;
     tracing::info!(
         address = %options.bind.ip(),
         port = application.port(),
@@ -76,6 +83,7 @@ pub async fn serve(global: &GlobalOptions, options: &ServeOptions) -> anyhow::Re
         "serving GraphQL at /graphql, GraphiQL at /graphiql"
     );
     application.run_until_stopped(shutdown_signal()).await?;
+    search_task.stop().await;
     catalog.db().clone().close().await.context("closing the database")?;
     tracing::info!("stopped");
     Ok(())

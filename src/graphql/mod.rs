@@ -4,15 +4,17 @@ pub mod error;
 pub mod event;
 pub mod loaders;
 pub mod scalars;
+pub mod search;
 pub mod taxonomy;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 
 use crate::catalog::Catalog;
+use crate::search::Search;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(event::EventQuery, taxonomy::TaxonomyQuery);
+pub struct Query(event::EventQuery, search::SearchQuery, taxonomy::TaxonomyQuery);
 
 /// The schema type served over HTTP.
 pub type ConveneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -30,11 +32,12 @@ impl Default for SchemaLimits {
     }
 }
 
-/// Builds the schema over a catalogue.
-pub fn build_schema(catalog: Catalog, limits: SchemaLimits) -> ConveneSchema {
+/// Builds the schema over a catalogue and its search index.
+pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> ConveneSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(loaders::loaders(catalog.clone()))
         .data(catalog)
+        .data(search)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(error::ErrorCodes)

@@ -16,6 +16,7 @@ use poem::{get, EndpointExt, IntoResponse, Response, Route, Server};
 use crate::catalog::Catalog;
 use crate::config::ServeOptions;
 use crate::graphql::{build_schema, SchemaLimits};
+use crate::search::Search;
 use metrics::{measured, metrics_endpoint, Metrics};
 
 /// A built server, bound to its port but not yet serving.
@@ -34,9 +35,9 @@ impl std::fmt::Debug for Application {
 
 const LANDING_PAGE: &str = include_str!("landing.html");
 
-fn routes(catalog: Catalog, options: &ServeOptions) -> Route {
+fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
     let limits = SchemaLimits { max_depth: options.max_query_depth, max_complexity: options.max_query_complexity };
-    let schema = build_schema(catalog.clone(), limits);
+    let schema = build_schema(catalog.clone(), search.clone(), limits);
     let metrics = Metrics::default();
     let graphql = graphql_http::graphql_endpoint(schema).body_limit(options.body_limit);
     let readiness_catalog = catalog.clone();
@@ -48,9 +49,10 @@ fn routes(catalog: Catalog, options: &ServeOptions) -> Route {
             "/readyz",
             get(poem::endpoint::make(move |_| {
                 let catalog = readiness_catalog.clone();
+                let search = search.clone();
                 async move {
                     let response = match catalog.db().ping().await {
-                        Ok(()) => "ready".into_response(),
+                        Ok(()) => format!("ready: {} events searchable", search.index().len()).into_response(),
                         Err(error) => {
                             tracing::warn!(%error, "database unreachable");
                             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
@@ -66,14 +68,14 @@ fn routes(catalog: Catalog, options: &ServeOptions) -> Route {
 
 impl Application {
     /// Binds the listener and builds the routes over a migrated catalogue.
-    pub async fn build(catalog: Catalog, options: &ServeOptions) -> anyhow::Result<Self> {
+    pub async fn build(catalog: Catalog, search: Search, options: &ServeOptions) -> anyhow::Result<Self> {
         let acceptor = TcpListener::bind(options.bind).into_acceptor().await?;
         let port = acceptor
             .local_addr()
             .first()
             .and_then(|address| address.as_socket_addr().map(|socket| socket.port()))
             .unwrap_or(options.bind.port());
-        let routes = routes(catalog, options).with(poem::middleware::Tracing).boxed();
+        let routes = routes(catalog, search, options).with(poem::middleware::Tracing).boxed();
         Ok(Application { acceptor, port, routes, grace: Duration::from_secs(options.shutdown_grace_secs) })
     }
 

@@ -6,8 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_graphql::Request;
 use convene::catalog::Catalog;
 use convene::graphql::{build_schema, ConveneSchema, SchemaLimits};
+use convene::search::{IndexLocation, Search, SearchTask};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
+use std::time::Duration;
 
 /// The databases every database test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,7 @@ pub struct TestDb {
     pub url: String,
     pub dir: tempfile::TempDir,
     postgres_name: Option<String>,
+    search: tokio::sync::OnceCell<(Search, std::sync::Mutex<Option<SearchTask>>)>,
 }
 
 impl TestDb {
@@ -43,7 +46,7 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("convene.db").display());
-                Some(TestDb { backend, url, dir, postgres_name: None })
+                Some(TestDb { backend, url, dir, postgres_name: None, search: Default::default() })
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -64,18 +67,43 @@ impl TestDb {
                 admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("creating a test database");
                 admin.close().await.ok();
                 let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-                Some(TestDb { backend, url: format!("{base}/{name}"), dir, postgres_name: Some(name) })
+                Some(TestDb {
+                    backend,
+                    url: format!("{base}/{name}"),
+                    dir,
+                    postgres_name: Some(name),
+                    search: Default::default(),
+                })
             }
         }
     }
 
     /// Drops the PostgreSQL database (the SQLite file goes with the folder).
     pub async fn finish(&self) {
+        let task = self.search.get().and_then(|(_, task)| task.lock().unwrap().take());
+        if let Some(task) = task {
+            task.stop().await;
+        }
         let Some(name) = &self.postgres_name else { return };
         if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
             let _ = admin.close().await;
         }
+    }
+
+    /// The search index of this test (in its own folder), following the catalogue; started on
+    /// first use.
+    pub async fn search(&self, catalog: &Catalog) -> Search {
+        let (search, _) = self
+            .search
+            .get_or_init(|| async {
+                let location = IndexLocation::new(self.dir.path().join("index"));
+                let (search, task) =
+                    Search::start(catalog, location, Duration::from_millis(100)).await.expect("the index starts");
+                (search, std::sync::Mutex::new(Some(task)))
+            })
+            .await;
+        search.clone()
     }
 
     /// A migrated catalogue on this database.
@@ -107,9 +135,13 @@ macro_rules! db_test {
     };
 }
 
-/// The schema over a catalogue, with the server's default limits.
-pub fn schema(catalog: &Catalog) -> ConveneSchema {
-    build_schema(catalog.clone(), SchemaLimits::default())
+/// The schema over a catalogue and the test's index, with the server's default limits. It waits
+/// until everything written so far is searchable.
+pub async fn schema(db: &TestDb, catalog: &Catalog) -> ConveneSchema {
+    let search = db.search(catalog).await;
+    let seq = catalog.last_change_seq().await.unwrap();
+    assert!(search.wait_for(seq, Duration::from_secs(10)).await, "the index caught up with change {seq}");
+    build_schema(catalog.clone(), search, SchemaLimits::default())
 }
 
 /// Runs a query and returns `data`, failing the test on any error.

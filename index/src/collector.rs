@@ -1,0 +1,110 @@
+//! A top-hits collector that pages by cursor: hits ordered by score, then id, starting after
+//! the last hit of the previous page, so pages neither repeat nor skip while the index holds.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Where the previous page ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HitCursor {
+    pub score: f32,
+    pub id: u64,
+}
+
+/// A matching event with its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: u64,
+    pub score: f32,
+}
+
+/// Better hits compare greater: higher score, then lower id.
+#[derive(Debug, Clone, Copy)]
+struct Ranked(Hit);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.score.total_cmp(&other.0.score).then_with(|| other.0.id.cmp(&self.0.id))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+/// Collects the best `limit` hits after `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageCollector {
+    pub limit: usize,
+    pub after: Option<HitCursor>,
+}
+
+/// The per-segment part of [`PageCollector`].
+pub struct PageSegmentCollector {
+    ids: Column<u64>,
+    limit: usize,
+    after: Option<Ranked>,
+    /// A min-heap (by `Reverse`) of the best hits seen.
+    best: BinaryHeap<std::cmp::Reverse<Ranked>>,
+}
+
+impl Collector for PageCollector {
+    type Fruit = Vec<Hit>;
+    type Child = PageSegmentCollector;
+
+    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PageSegmentCollector> {
+        Ok(PageSegmentCollector {
+            ids: reader.fast_fields().u64("id")?,
+            limit: self.limit,
+            after: self.after.map(|cursor| Ranked(Hit { id: cursor.id, score: cursor.score })),
+            best: BinaryHeap::with_capacity(self.limit + 1),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Hit>>) -> tantivy::Result<Vec<Hit>> {
+        let mut all: Vec<Ranked> = fruits.into_iter().flatten().map(Ranked).collect();
+        all.sort_by(|left, right| right.cmp(left));
+        all.truncate(self.limit);
+        Ok(all.into_iter().map(|ranked| ranked.0).collect())
+    }
+}
+
+impl SegmentCollector for PageSegmentCollector {
+    type Fruit = Vec<Hit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let Some(id) = self.ids.first(doc) else { return };
+        let hit = Ranked(Hit { id, score });
+        if self.after.is_some_and(|after| hit >= after) {
+            return;
+        }
+        if self.best.len() < self.limit {
+            self.best.push(std::cmp::Reverse(hit));
+        } else if self.best.peek().is_some_and(|worst| hit > worst.0) {
+            self.best.pop();
+            self.best.push(std::cmp::Reverse(hit));
+        }
+    }
+
+    fn harvest(self) -> Vec<Hit> {
+        self.best.into_iter().map(|reverse| reverse.0 .0).collect()
+    }
+}

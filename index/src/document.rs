@@ -1,0 +1,143 @@
+//! What the index holds of one event, and how it becomes a tantivy document.
+
+use chrono::{Datelike, NaiveDate};
+use tantivy::{DateTime, TantivyDocument};
+
+use crate::analyzer::folded;
+use crate::schema::{suggest_term, Fields};
+
+/// An event as the search engine sees it; the server builds it from the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventDocument {
+    pub id: u64,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub description: Option<String>,
+    /// Topic labels and slugs, in the same order.
+    pub topic_labels: Vec<String>,
+    pub topic_slugs: Vec<String>,
+    pub audience_slugs: Vec<String>,
+    /// Names of the organizing unit's path, top body first.
+    pub organizer_path: Vec<String>,
+    /// The unit's id, then the ids of the units above it.
+    pub organizer_ids: Vec<u64>,
+    /// Venue name, address and city.
+    pub venue_text: Vec<String>,
+    pub venue_country: Option<String>,
+    /// Participating countries, alpha-2.
+    pub countries: Vec<String>,
+    /// Names and aliases of the venue country and the participating countries.
+    pub country_names: Vec<String>,
+    /// Region codes of the venue country and the participating countries, by scheme.
+    pub regions_un: Vec<String>,
+    pub regions_subregion: Vec<String>,
+    pub regions_osce: Vec<String>,
+    pub event_type: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub added_on: Option<NaiveDate>,
+}
+
+fn date_value(date: NaiveDate) -> DateTime {
+    let seconds = date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp();
+    DateTime::from_timestamp_secs(seconds)
+}
+
+/// A date as the index stores it (midnight UTC), for range filters.
+pub fn index_date(date: NaiveDate) -> DateTime {
+    date_value(date)
+}
+
+fn fold(text: &str) -> String {
+    let mut analyzer = folded();
+    let mut stream = analyzer.token_stream(text);
+    let mut words = Vec::new();
+    while let Some(token) = stream.next() {
+        words.push(token.text.clone());
+    }
+    words.join(" ")
+}
+
+fn unique(values: &[String]) -> Vec<&String> {
+    let mut seen: Vec<&String> = Vec::with_capacity(values.len());
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
+}
+
+impl EventDocument {
+    /// The tantivy document.
+    pub fn to_document(&self, fields: &Fields) -> TantivyDocument {
+        let mut document = TantivyDocument::default();
+        document.add_u64(fields.id, self.id);
+        let mut text = |field: crate::schema::TextField, value: &str| {
+            document.add_text(field.stemmed, value);
+            document.add_text(field.folded, value);
+        };
+        text(fields.title, &self.title);
+        for value in self.subtitle.iter() {
+            text(fields.subtitle, value);
+        }
+        for value in self.description.iter() {
+            text(fields.description, value);
+        }
+        for value in &self.topic_labels {
+            text(fields.topics, value);
+        }
+        for value in &self.organizer_path {
+            text(fields.organizer, value);
+        }
+        for value in &self.venue_text {
+            text(fields.venue, value);
+        }
+        for value in &self.country_names {
+            text(fields.countries, value);
+        }
+        let mut all_countries = self.countries.clone();
+        all_countries.extend(self.venue_country.clone());
+        for code in unique(&all_countries) {
+            document.add_text(fields.country, code);
+        }
+        for code in self.venue_country.iter() {
+            document.add_text(fields.venue_country, code);
+        }
+        for (field, codes) in [
+            (fields.region_un, &self.regions_un),
+            (fields.region_subregion, &self.regions_subregion),
+            (fields.region_osce, &self.regions_osce),
+            (fields.topic, &self.topic_slugs),
+            (fields.audience, &self.audience_slugs),
+        ] {
+            for code in unique(codes) {
+                document.add_text(field, code);
+            }
+        }
+        if let Some(own) = self.organizer_ids.first() {
+            document.add_text(fields.organizer_id, own.to_string());
+        }
+        for id in &self.organizer_ids {
+            document.add_text(fields.organizer_tree, id.to_string());
+        }
+        if let Some(event_type) = &self.event_type {
+            document.add_text(fields.event_type, event_type);
+        }
+        if let Some(start) = self.start_date {
+            document.add_date(fields.start_date, date_value(start));
+            document.add_text(fields.year, format!("{:04}", start.year()));
+            document.add_text(fields.month, format!("{:04}-{:02}", start.year(), start.month()));
+        }
+        if let Some(added) = self.added_on {
+            document.add_date(fields.added_on, date_value(added));
+        }
+        let labels = self.topic_labels.iter().chain(self.organizer_path.last()).chain(self.country_names.iter());
+        for label in labels.chain(std::iter::once(&self.title)) {
+            let key = fold(label);
+            if !key.is_empty() {
+                document.add_text(fields.suggest, suggest_term(&key, label));
+            }
+        }
+        document
+    }
+}

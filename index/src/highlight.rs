@@ -1,0 +1,261 @@
+//! Search-result highlighting: marks the words of a text that match the query (by stem, within a
+//! typo distance or as a prefix, which tantivy's `SnippetGenerator` cannot do) and cuts snippets.
+//!
+//! Output is HTML: the text is escaped and every matched token is wrapped in `<mark>…</mark>`,
+//! around the original slice of the text (its case and diacritics kept).
+
+use crate::analyzer::{analyze, AnalyzedToken};
+
+/// Opens the mark around a matched token.
+const OPEN: &str = "<mark>";
+/// Closes the mark around a matched token.
+const CLOSE: &str = "</mark>";
+/// Stands where a snippet cuts the text.
+const ELLIPSIS: &str = "…";
+
+/// A word of the user's query, as highlighting needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchWord {
+    /// What the user typed, lowercased and folded (e.g. "precurs", "trafficing").
+    pub folded: String,
+    /// Its stem by the same English stemmer (e.g. "drug" for "drugs").
+    pub stem: String,
+    /// Edits allowed for a typo match: 0, 1 or 2 (optimal string alignment distance, a transposition costs one).
+    pub max_distance: u8,
+    /// True for the last word of the query, which also matches as a prefix ("precurs" -> "precursors").
+    pub prefix: bool,
+}
+
+/// True when a token of the text matches a query word: same stem, or folded forms within
+/// `max_distance` edits (strsim::osa_distance), or (when `prefix`) the folded token starts with the folded word.
+pub fn matches(token: &AnalyzedToken, word: &MatchWord) -> bool {
+    if word.folded.is_empty() {
+        return false;
+    }
+    if !word.stem.is_empty() && token.stem == word.stem {
+        return true;
+    }
+    if word.prefix && token.folded.starts_with(&word.folded) {
+        return true;
+    }
+    let max_distance = usize::from(word.max_distance);
+    // The length difference is a lower bound of the distance: skip the alignment when it is too large.
+    token.folded.chars().count().abs_diff(word.folded.chars().count()) <= max_distance
+        && strsim::osa_distance(&token.folded, &word.folded) <= max_distance
+}
+
+/// The whole text, HTML-escaped, with every matched token wrapped in <mark>…</mark>;
+/// None when nothing matched.
+pub fn highlight_all(text: &str, words: &[MatchWord]) -> Option<String> {
+    let tokens = analyze(text);
+    let hits = find_hits(&tokens, words)?;
+    Some(render(text, &tokens, &hits, 0, text.len(), false))
+}
+
+/// A snippet of at most about `max_words` words around the densest cluster of matches
+/// (prefer the window holding the most distinct query words, then the most matches),
+/// starting/ending at word boundaries, with "…" where text was cut at either end;
+/// HTML-escaped, matched tokens in <mark>…</mark>; None when nothing matched.
+///
+/// Runs of whitespace (newlines included) become a single space.
+pub fn snippet(text: &str, words: &[MatchWord], max_words: usize) -> Option<String> {
+    let tokens = analyze(text);
+    let hits = find_hits(&tokens, words)?;
+    let width = max_words.clamp(1, tokens.len());
+    let start = best_window(&hits, words.len(), width);
+    let end = start + width;
+    let from = if start == 0 { text.len() - text.trim_start().len() } else { tokens[start].from };
+    let to = if end == tokens.len() { text.trim_end().len() } else { tokens[end - 1].to };
+    let mut out = String::with_capacity(to - from + 32);
+    if start > 0 {
+        out.push_str(ELLIPSIS);
+    }
+    out.push_str(&render(text, &tokens[start..end], &hits[start..end], from, to, true));
+    if end < tokens.len() {
+        out.push_str(ELLIPSIS);
+    }
+    Some(out)
+}
+
+/// For each token, the index of the first query word it matches; None when no token matched.
+fn find_hits(tokens: &[AnalyzedToken], words: &[MatchWord]) -> Option<Vec<Option<usize>>> {
+    let hits: Vec<Option<usize>> =
+        tokens.iter().map(|token| words.iter().position(|word| matches(token, word))).collect();
+    hits.iter().any(Option::is_some).then_some(hits)
+}
+
+/// The first token of the best window of `width` tokens (most distinct words, then most matches),
+/// shifted so that its matches sit in the middle. One pass over the tokens.
+fn best_window(hits: &[Option<usize>], word_count: usize, width: usize) -> usize {
+    let mut counts = vec![0usize; word_count];
+    let (mut distinct, mut total) = (0usize, 0usize);
+    let mut best = ((0, 0), 0);
+    for (end, hit) in hits.iter().enumerate() {
+        if let Some(word) = *hit {
+            counts[word] += 1;
+            distinct += usize::from(counts[word] == 1);
+            total += 1;
+        }
+        if end >= width {
+            if let Some(word) = hits[end - width] {
+                counts[word] -= 1;
+                distinct -= usize::from(counts[word] == 0);
+                total -= 1;
+            }
+        }
+        if end + 1 >= width && (distinct, total) > best.0 {
+            best = ((distinct, total), end + 1 - width);
+        }
+    }
+    let start = best.1;
+    let window = &hits[start..start + width];
+    let first = start + window.iter().position(Option::is_some).unwrap_or(0);
+    let last = start + window.iter().rposition(Option::is_some).unwrap_or(0);
+    let slack = width - (last - first + 1);
+    first.saturating_sub(slack / 2).min(hits.len() - width)
+}
+
+/// `text[from..to]` escaped, with the matched ones of `tokens` (all inside the range) marked.
+fn render(
+    text: &str,
+    tokens: &[AnalyzedToken],
+    hits: &[Option<usize>],
+    from: usize,
+    to: usize,
+    collapse: bool,
+) -> String {
+    let mut out = String::with_capacity(to - from + 32);
+    let mut at = from;
+    for (token, _) in tokens.iter().zip(hits).filter(|(_, hit)| hit.is_some()) {
+        push_escaped(&mut out, &text[at..token.from], collapse);
+        out.push_str(OPEN);
+        push_escaped(&mut out, &text[token.from..token.to], false);
+        out.push_str(CLOSE);
+        at = token.to;
+    }
+    push_escaped(&mut out, &text[at..to], collapse);
+    out
+}
+
+/// Appends `text` HTML-escaped, with runs of whitespace made one space when `collapse`.
+/// HTML-escapes a text with nothing marked; `collapse` folds runs of whitespace into one space.
+pub fn escape(text: &str, collapse: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text, collapse);
+    out
+}
+
+fn push_escaped(out: &mut String, text: &str, collapse: bool) {
+    let mut in_space = false;
+    for c in text.chars() {
+        if collapse && c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{highlight_all, matches, snippet, MatchWord};
+    use crate::analyzer::analyze;
+
+    /// A query word as the search builds it, by the same analyzer.
+    fn word(typed: &str, max_distance: u8, prefix: bool) -> MatchWord {
+        let token = analyze(typed).remove(0);
+        MatchWord { folded: token.folded, stem: token.stem, max_distance, prefix }
+    }
+
+    #[test]
+    fn stem_match_marks_the_inflected_form() {
+        let words = [word("drug", 0, false)];
+        assert_eq!(highlight_all("Seizure of drugs.", &words).unwrap(), "Seizure of <mark>drugs</mark>.");
+    }
+
+    #[test]
+    fn typo_match_within_the_distance() {
+        let text = "Human trafficking conference";
+        let expected = "Human <mark>trafficking</mark> conference";
+        assert_eq!(highlight_all(text, &[word("trafficing", 1, false)]).unwrap(), expected);
+        assert_eq!(highlight_all(text, &[word("trafficing", 0, false)]), None);
+        // A transposition costs one edit.
+        assert!(matches(&analyze("trafficking")[0], &word("trafifcking", 1, false)));
+    }
+
+    #[test]
+    fn prefix_match_only_for_the_last_word() {
+        let text = "Control of drug precursors";
+        let expected = "Control of drug <mark>precursors</mark>";
+        assert_eq!(highlight_all(text, &[word("precurs", 0, true)]).unwrap(), expected);
+        assert_eq!(highlight_all(text, &[word("precurs", 0, false)]), None);
+    }
+
+    #[test]
+    fn diacritics_are_folded_but_the_original_is_marked() {
+        let words = [word("turkiye", 0, false)];
+        assert_eq!(highlight_all("Summit in Türkiye", &words).unwrap(), "Summit in <mark>Türkiye</mark>");
+        assert_eq!(snippet("Summit in Türkiye", &words, 10).unwrap(), "Summit in <mark>Türkiye</mark>");
+    }
+
+    #[test]
+    fn no_match_is_none() {
+        let words = [word("elephant", 1, true)];
+        assert_eq!(highlight_all("Seizure of drugs", &words), None);
+        assert_eq!(snippet("Seizure of drugs", &words, 10), None);
+        assert_eq!(snippet("", &words, 10), None);
+        assert_eq!(highlight_all("Seizure of drugs", &[]), None);
+    }
+
+    #[test]
+    fn everything_is_escaped() {
+        let text = "<script>alert(1)</script> & \"drugs\" 'x'";
+        let expected = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;<mark>drugs</mark>&quot; &#39;x&#39;";
+        assert_eq!(highlight_all(text, &[word("drug", 0, false)]).unwrap(), expected);
+        let marked = highlight_all(text, &[word("script", 0, false)]).unwrap();
+        assert_eq!(
+            marked,
+            "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; &amp; &quot;drugs&quot; &#39;x&#39;"
+        );
+    }
+
+    #[test]
+    fn snippet_picks_the_cluster_with_the_most_distinct_words() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(6);
+        let text =
+            format!("Drugs {filler}drugs drugs {filler}on drug precursors trafficking in the region {filler}end");
+        let words = [word("drug", 0, false), word("trafficking", 1, false), word("precurs", 0, true)];
+        let cut = snippet(&text, &words, 8).unwrap();
+        assert_eq!(cut, "…amet on <mark>drug</mark> <mark>precursors</mark> <mark>trafficking</mark> in the region…");
+    }
+
+    #[test]
+    fn short_text_has_no_ellipsis_and_collapsed_whitespace() {
+        let words = [word("drug", 0, false)];
+        let cut = snippet("  Drugs\n\nand   more\tthings.\n", &words, 10).unwrap();
+        assert_eq!(cut, "<mark>Drugs</mark> and more things.");
+        let whole = highlight_all("Drugs\n\nand", &words).unwrap();
+        assert_eq!(whole, "<mark>Drugs</mark>\n\nand");
+    }
+
+    #[test]
+    fn multibyte_text_is_cut_at_char_boundaries() {
+        let text = "Ωραία ημέρα στην Αθήνα για drugs και άλλα πράγματα 東京 🎉";
+        let words = [word("drug", 0, false)];
+        assert_eq!(snippet(text, &words, 3).unwrap(), "…για <mark>drugs</mark> και…");
+        let words = [word("αθηνα", 1, false)];
+        assert_eq!(snippet(text, &words, 2).unwrap(), "…<mark>Αθήνα</mark> για…");
+        assert_eq!(snippet("東京 Türkiye 🎉", &[word("turkiye", 0, false)], 1).unwrap(), "…<mark>Türkiye</mark> 🎉");
+    }
+}

@@ -1,0 +1,327 @@
+//! The index on disk: opening (or refusing a stale one), writing with the change-log position
+//! in each commit, searching with facets, and completions.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::Count;
+use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::schema::Field;
+use tantivy::tokenizer::TokenizerManager;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+use crate::collector::{Hit, HitCursor, PageCollector};
+use crate::document::EventDocument;
+use crate::filter::SearchFilter;
+use crate::highlight::MatchWord;
+use crate::schema::{suggest_display, Fields, SCHEMA_VERSION};
+
+/// What can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index aggregation: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Stored in every commit: how far the index has followed the change log.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+struct CommitPayload {
+    seq: i64,
+    schema: u32,
+}
+
+/// A dimension to count matches by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FacetField {
+    Country,
+    VenueCountry,
+    RegionUn,
+    RegionSubregion,
+    RegionOsce,
+    Topic,
+    Organizer,
+    Audience,
+    EventType,
+    Year,
+    Month,
+}
+
+/// Counts of one dimension: `(None, n)` holds the events with no value there. Sorted by count,
+/// then key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCounts {
+    pub field: FacetField,
+    pub buckets: Vec<(Option<String>, u64)>,
+}
+
+/// A search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub filter: SearchFilter,
+    pub limit: usize,
+    pub after: Option<HitCursor>,
+    pub facets: Vec<FacetField>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub total_hits: u64,
+    pub hits: Vec<Hit>,
+    /// More hits follow this page.
+    pub has_more: bool,
+    pub facets: Vec<FacetCounts>,
+    /// The query's words, for highlighting.
+    pub words: Vec<MatchWord>,
+}
+
+/// How many dictionary terms a completion looks at, per field and segment.
+const MAX_SCANNED_TERMS: usize = 5_000;
+
+/// The sentinel the aggregation uses for "no value".
+const MISSING: &str = "\u{0}missing";
+
+/// An open index with its reader.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("SearchIndex").field("applied_seq", &self.applied_seq()).finish()
+    }
+}
+
+/// The one writer of an index.
+pub struct EventWriter {
+    writer: IndexWriter,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    fn wrap(index: Index, fields: Fields) -> Result<Self, IndexError> {
+        crate::analyzer::register(index.tokenizers());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, fields })
+    }
+
+    /// Opens the index in `dir`; `Ok(None)` when there is none or it was built by another
+    /// schema version, so the caller rebuilds it.
+    pub fn open(dir: &Path) -> Result<Option<Self>, IndexError> {
+        if !dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let index = Index::open_in_dir(dir)?;
+        let fields = Fields::new();
+        if index.schema() != fields.schema {
+            return Ok(None);
+        }
+        let opened = Self::wrap(index, fields)?;
+        match opened.payload() {
+            Some(payload) if payload.schema == SCHEMA_VERSION => Ok(Some(opened)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Creates an empty index in `dir` (created if missing; must not hold an index).
+    pub fn create(dir: &Path) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)?;
+        let fields = Fields::new();
+        let index = Index::create_in_dir(dir, fields.schema.clone())?;
+        Self::wrap(index, fields)
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory() -> Self {
+        let fields = Fields::new();
+        let index = Index::create_in_ram(fields.schema.clone());
+        Self::wrap(index, fields).expect("an index in memory opens")
+    }
+
+    fn payload(&self) -> Option<CommitPayload> {
+        let metas = self.index.load_metas().ok()?;
+        serde_json::from_str(metas.payload.as_deref()?).ok()
+    }
+
+    /// The last change-log sequence number the committed index holds; `None` before the
+    /// first commit.
+    pub fn applied_seq(&self) -> Option<i64> {
+        self.payload().map(|payload| payload.seq)
+    }
+
+    /// Takes the index's one writer (a second one in any process fails).
+    pub fn writer(&self, heap_bytes: usize) -> Result<EventWriter, IndexError> {
+        Ok(EventWriter { writer: self.index.writer(heap_bytes)?, fields: self.fields.clone() })
+    }
+
+    /// Makes the latest commit visible to searches.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// The schema's fields.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// How many events the searchable index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// True when the searchable index holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn facet_field(&self, facet: FacetField) -> Field {
+        let fields = &self.fields;
+        match facet {
+            FacetField::Country => fields.country,
+            FacetField::VenueCountry => fields.venue_country,
+            FacetField::RegionUn => fields.region_un,
+            FacetField::RegionSubregion => fields.region_subregion,
+            FacetField::RegionOsce => fields.region_osce,
+            FacetField::Topic => fields.topic,
+            FacetField::Organizer => fields.organizer_id,
+            FacetField::Audience => fields.audience,
+            FacetField::EventType => fields.event_type,
+            FacetField::Year => fields.year,
+            FacetField::Month => fields.month,
+        }
+    }
+
+    /// The whole query: the user's words and the filter.
+    pub fn build_query(&self, text: &str, filter: &SearchFilter) -> (Box<dyn Query>, Vec<MatchWord>) {
+        let parsed = crate::query::parse(&self.fields, text);
+        let mut clauses = vec![(Occur::Must, parsed.query)];
+        clauses.extend(filter.clauses(&self.fields));
+        (Box::new(BooleanQuery::new(clauses)), parsed.words)
+    }
+
+    /// Runs a search: one page of hits, the exact total and the requested facet counts.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let (query, words) = self.build_query(&request.query, &request.filter);
+        let searcher = self.reader.searcher();
+        let page = PageCollector { limit: request.limit + 1, after: request.after };
+        let (total, mut hits) = searcher.search(&query, &(Count, page))?;
+        let has_more = hits.len() > request.limit;
+        hits.truncate(request.limit);
+        let facets = if request.facets.is_empty() { Vec::new() } else { self.count(&*query, &request.facets)? };
+        Ok(SearchResults { total_hits: total as u64, hits, has_more, facets, words })
+    }
+
+    /// Counts the matches of a query by each dimension, in one pass.
+    pub fn count(&self, query: &dyn Query, facets: &[FacetField]) -> Result<Vec<FacetCounts>, IndexError> {
+        let schema = &self.fields.schema;
+        let mut request = serde_json::Map::new();
+        for (position, facet) in facets.iter().enumerate() {
+            let field = schema.get_field_name(self.facet_field(*facet));
+            request.insert(
+                position.to_string(),
+                serde_json::json!({"terms": {"field": field, "size": 65_000, "segment_size": 65_000, "missing": MISSING}}),
+            );
+        }
+        let aggregations: Aggregations = serde_json::from_value(serde_json::Value::Object(request))?;
+        let context = AggContextParams::new(AggregationLimitsGuard::default(), TokenizerManager::default());
+        let collector = AggregationCollector::from_aggs(aggregations, context);
+        let results = serde_json::to_value(self.reader.searcher().search(query, &collector)?)?;
+        Ok(facets
+            .iter()
+            .enumerate()
+            .map(|(position, facet)| {
+                let empty = Vec::new();
+                let buckets = results[position.to_string()]["buckets"].as_array().unwrap_or(&empty);
+                let mut counts: Vec<(Option<String>, u64)> = buckets
+                    .iter()
+                    .filter_map(|bucket| {
+                        let key = bucket["key"].as_str()?;
+                        let count = bucket["doc_count"].as_u64()?;
+                        Some(((key != MISSING).then(|| key.to_string()), count))
+                    })
+                    .filter(|(_, count)| *count > 0)
+                    .collect();
+                counts.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+                FacetCounts { field: *facet, buckets: counts }
+            })
+            .collect())
+    }
+
+    /// Completions of what the user is typing, most frequent first: topic, organizer and
+    /// country names and titles that start with it, then title words.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<String>, IndexError> {
+        let words = crate::analyzer::analyze(prefix);
+        let Some(last) = words.last() else { return Ok(Vec::new()) };
+        let folded_prefix: String = words.iter().map(|token| token.folded.as_str()).collect::<Vec<_>>().join(" ");
+        let searcher = self.reader.searcher();
+        let term_counts = |field: Field, key_prefix: &str| -> Result<Vec<(String, u64)>, IndexError> {
+            let mut counts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field)?;
+                let mut stream = inverted.terms().range().ge(key_prefix.as_bytes()).into_stream()?;
+                // A short prefix may open onto most of the vocabulary: the first terms suffice.
+                let mut scanned = 0;
+                while stream.advance() && scanned < MAX_SCANNED_TERMS {
+                    scanned += 1;
+                    let Ok(key) = std::str::from_utf8(stream.key()) else { continue };
+                    if !key.starts_with(key_prefix) {
+                        break;
+                    }
+                    *counts.entry(key.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+            Ok(counts.into_iter().collect())
+        };
+        let mut labels: Vec<(String, u64)> = term_counts(self.fields.suggest, &folded_prefix)?
+            .into_iter()
+            .filter_map(|(key, count)| Some((suggest_display(&key)?.to_string(), count)))
+            .collect();
+        let head = &prefix[..last.from];
+        let title_words = term_counts(self.fields.title.folded, &last.folded)?;
+        labels.extend(title_words.into_iter().map(|(word, count)| (format!("{head}{word}"), count)));
+        labels.sort_by(|left, right| {
+            right.1.cmp(&left.1).then_with(|| left.0.len().cmp(&right.0.len())).then_with(|| left.0.cmp(&right.0))
+        });
+        let mut seen = std::collections::HashSet::new();
+        labels.retain(|(label, _)| seen.insert(label.to_lowercase()));
+        labels.truncate(limit);
+        Ok(labels.into_iter().map(|(label, _)| label).collect())
+    }
+}
+
+impl EventWriter {
+    /// Replaces (or adds) an event's document.
+    pub fn upsert(&mut self, document: &EventDocument) -> Result<(), IndexError> {
+        self.writer.delete_term(Term::from_field_u64(self.fields.id, document.id));
+        self.writer.add_document(document.to_document(&self.fields))?;
+        Ok(())
+    }
+
+    /// Removes an event.
+    pub fn delete(&mut self, id: u64) {
+        self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
+    }
+
+    /// Commits everything written so far, recording the change-log position it reaches.
+    pub fn commit(&mut self, seq: i64) -> Result<(), IndexError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&serde_json::to_string(&CommitPayload { seq, schema: SCHEMA_VERSION })?);
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Drops every document (before a rebuild into the same index).
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+}

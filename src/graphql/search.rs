@@ -1,0 +1,325 @@
+//! The `search` and `suggest` queries: full-text search with highlights, facets and cursors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use base64::Engine;
+use convene_index::{FacetCounts, FacetField, HitCursor, SearchFilter, SearchRequest};
+use serde::{Deserialize, Serialize};
+
+use super::error::{loader_error, ApiResult, ErrorCode};
+use super::event::{Event, EventFilter, PageInfo};
+use super::loaders::{Loaders, Preloaded, Selection};
+use super::taxonomy::RegionScheme;
+use crate::catalog::filter::EventFilter as DomainFilter;
+use crate::catalog::reference::RegionScheme as Scheme;
+use crate::catalog::{read, Catalog, CatalogError, OrganizerTree};
+use crate::search::Search;
+
+/// A dimension events are counted by.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// Region of the venue country and of each participating country, in the chosen scheme.
+    Region,
+    /// The venue country or a participating country (alpha-2).
+    Country,
+    VenueCountry,
+    /// Topic slug.
+    Topic,
+    /// The organizing unit's own id.
+    Organizer,
+    /// Audience slug.
+    Audience,
+    EventType,
+    /// Year of the start date, `"2009"`.
+    Year,
+    /// Month of the start date, `"2009-11"`.
+    Month,
+}
+
+impl Dimension {
+    /// The index field that counts this dimension.
+    pub fn facet_field(self, scheme: Scheme) -> FacetField {
+        match self {
+            Dimension::Region => match scheme {
+                Scheme::UnRegion => FacetField::RegionUn,
+                Scheme::UnSubregion => FacetField::RegionSubregion,
+                Scheme::Osce => FacetField::RegionOsce,
+            },
+            Dimension::Country => FacetField::Country,
+            Dimension::VenueCountry => FacetField::VenueCountry,
+            Dimension::Topic => FacetField::Topic,
+            Dimension::Organizer => FacetField::Organizer,
+            Dimension::Audience => FacetField::Audience,
+            Dimension::EventType => FacetField::EventType,
+            Dimension::Year => FacetField::Year,
+            Dimension::Month => FacetField::Month,
+        }
+    }
+}
+
+/// A value of a dimension and how many events have it.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Bucket {
+    /// The value (see API.md "Keys"); null for events with no value in this dimension.
+    pub key: Option<String>,
+    /// A readable name for the value.
+    pub label: String,
+    pub count: i64,
+}
+
+/// Counts of the matching events by one dimension, by count then key.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Facet {
+    pub dimension: Dimension,
+    pub buckets: Vec<Bucket>,
+}
+
+/// A part of a hit with the matched words marked.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Highlight {
+    /// `title` or `description`.
+    pub field: String,
+    /// HTML-escaped text, matched words in `<mark>…</mark>`.
+    pub snippet: String,
+}
+
+/// A matching event.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct SearchHit {
+    pub cursor: String,
+    pub score: f64,
+    pub event: Event,
+    pub highlights: Vec<Highlight>,
+}
+
+/// One page of search results with the exact total and facet counts over every match.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct SearchResults {
+    pub total_hits: i64,
+    pub hits: Vec<SearchHit>,
+    pub facets: Vec<Facet>,
+    pub page_info: PageInfo,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SearchCursor {
+    s: u32,
+    i: u64,
+}
+
+fn encode_cursor(score: f32, id: u64) -> String {
+    let json = serde_json::to_vec(&SearchCursor { s: score.to_bits(), i: id }).expect("a cursor serialises");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<SearchCursor>(&json).ok())
+        .map(|cursor| HitCursor { score: f32::from_bits(cursor.s), id: cursor.i })
+        .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
+}
+
+/// The index filter for a domain filter: countries resolved, regions checked.
+pub fn search_filter(catalog: &Catalog, filter: &DomainFilter) -> Result<SearchFilter, CatalogError> {
+    let reference = catalog.reference();
+    let codes = |field: &str, spellings: &[String]| -> Result<Vec<String>, CatalogError> {
+        spellings
+            .iter()
+            .enumerate()
+            .map(|(position, spelling)| {
+                reference.resolve_country(spelling).map(|country| country.code.clone()).ok_or_else(|| {
+                    CatalogError::invalid(
+                        format!("filter.{field}[{position}]"),
+                        format!("unknown country {spelling:?}"),
+                    )
+                })
+            })
+            .collect()
+    };
+    for (position, region) in filter.regions.iter().enumerate() {
+        if reference.region(region).is_none() {
+            return Err(CatalogError::invalid(
+                format!("filter.regions[{position}]"),
+                format!("unknown region {region:?}"),
+            ));
+        }
+    }
+    let range = |range: &Option<crate::catalog::filter::DateRange>| range.map(|range| (range.from, range.to));
+    Ok(SearchFilter {
+        countries: codes("countries", &filter.countries)?,
+        venue_countries: codes("venueCountries", &filter.venue_countries)?,
+        regions: filter.regions.clone(),
+        topics: filter.topics.clone(),
+        organizers: filter.organizers.iter().map(|&id| id as u64).collect(),
+        audiences: filter.audiences.clone(),
+        event_types: filter.event_types.clone(),
+        start_date: range(&filter.start_date),
+        added_on: range(&filter.added_on),
+    })
+}
+
+/// Readable labels for bucket keys.
+pub async fn label_buckets(
+    catalog: &Catalog,
+    dimension: Dimension,
+    counts: &FacetCounts,
+) -> Result<Vec<Bucket>, CatalogError> {
+    let reference = catalog.reference();
+    let labels: HashMap<String, String> = match dimension {
+        Dimension::Topic => {
+            read::all_labels(catalog.db(), "topics").await?.into_iter().map(|label| (label.slug, label.label)).collect()
+        }
+        Dimension::Audience => read::all_labels(catalog.db(), "audiences")
+            .await?
+            .into_iter()
+            .map(|label| (label.slug, label.label))
+            .collect(),
+        Dimension::Organizer => {
+            let tree = OrganizerTree::new(read::all_organizers(catalog.db()).await?);
+            tree.all().into_iter().map(|unit| (unit.id.to_string(), unit.name.clone())).collect()
+        }
+        _ => HashMap::new(),
+    };
+    Ok(counts
+        .buckets
+        .iter()
+        .map(|(key, count)| {
+            let label = match (key, dimension) {
+                (None, _) => "none".to_string(),
+                (Some(code), Dimension::Country | Dimension::VenueCountry) => {
+                    reference.country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.clone())
+                }
+                (Some(code), Dimension::Region) => {
+                    reference.region(code).map(|region| region.name.clone()).unwrap_or_else(|| code.clone())
+                }
+                (Some(key), _) => labels.get(key).cloned().unwrap_or_else(|| key.clone()),
+            };
+            Bucket { key: key.clone(), label, count: *count as i64 }
+        })
+        .collect())
+}
+
+fn highlights(event: &crate::catalog::entity::event::Model, words: &[convene_index::MatchWord]) -> Vec<Highlight> {
+    use convene_index::highlight::{highlight_all, snippet};
+    let mut highlights = vec![Highlight {
+        field: "title".to_string(),
+        snippet: highlight_all(&event.title, words).unwrap_or_else(|| escape(&event.title)),
+    }];
+    if let Some(description) = &event.description {
+        let text = snippet(description, words, 40).unwrap_or_else(|| leading_words(description, 40));
+        highlights.push(Highlight { field: "description".to_string(), snippet: text });
+    }
+    highlights
+}
+
+fn escape(text: &str) -> String {
+    convene_index::highlight::escape(text, true)
+}
+
+fn leading_words(text: &str, count: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut lead = escape(&words[..words.len().min(count)].join(" "));
+    if words.len() > count {
+        lead.push('…');
+    }
+    lead
+}
+
+/// The `search` and `suggest` queries.
+#[derive(Debug, Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Full-text search over titles (weighted most), subtitles, topics, descriptions,
+    /// organizers, venues and country names. All words must match; typos are forgiven; the
+    /// last word also matches as a prefix; `"phrases"`, `-word` and `OR` work. `totalHits`
+    /// and facets cover every match.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        filter: Option<EventFilter>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        facets: Option<Vec<Dimension>>,
+        #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] region_scheme: Option<RegionScheme>,
+    ) -> async_graphql::Result<SearchResults> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let search = ctx.data_unchecked::<Search>();
+        if !(0..=crate::catalog::page::MAX_PAGE_SIZE as i32).contains(&first) {
+            return Err(ErrorCode::BadUserInput.error(format!("first: must be between 0 and 100, got {first}")));
+        }
+        let domain_filter = filter.unwrap_or_default().into_domain()?;
+        let scheme: Scheme = region_scheme.unwrap_or_default().into();
+        let dimensions = facets.unwrap_or_default();
+        let request = SearchRequest {
+            query,
+            filter: search_filter(catalog, &domain_filter).api()?,
+            limit: first as usize,
+            after: after.as_deref().map(decode_cursor).transpose()?,
+            facets: dimensions.iter().map(|dimension| dimension.facet_field(scheme)).collect(),
+        };
+        let has_cursor = request.after.is_some();
+        let results = search.search(request).await.map_err(|error| {
+            tracing::error!(error = format!("{error:#}"), "search failed");
+            ErrorCode::Internal.error("internal error")
+        })?;
+        let ids: Vec<i64> = results.hits.iter().map(|hit| hit.id as i64).collect();
+        let mut events = read::events_by_id(catalog.db(), &ids).await.api()?;
+        let models: Vec<_> = ids.iter().filter_map(|id| events.get(id).cloned()).collect();
+        let selection = Selection::of(&ctx.look_ahead().field("hits").field("event"));
+        let preloaded =
+            Arc::new(Preloaded::load(ctx.data_unchecked::<Loaders>(), &models, selection).await.map_err(loader_error)?);
+        let hits: Vec<SearchHit> = results
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let event = events.remove(&(hit.id as i64))?;
+                Some(SearchHit {
+                    cursor: encode_cursor(hit.score, hit.id),
+                    score: f64::from(hit.score),
+                    highlights: highlights(&event, &results.words),
+                    event: Event(event, Some(preloaded.clone())),
+                })
+            })
+            .collect();
+        let mut facet_list = Vec::with_capacity(dimensions.len());
+        for (dimension, counts) in dimensions.iter().zip(&results.facets) {
+            facet_list.push(Facet {
+                dimension: *dimension,
+                buckets: label_buckets(catalog, *dimension, counts).await.api()?,
+            });
+        }
+        let page_info = PageInfo {
+            has_next_page: results.has_more,
+            has_previous_page: has_cursor,
+            start_cursor: hits.first().map(|hit| hit.cursor.clone()),
+            end_cursor: hits.last().map(|hit| hit.cursor.clone()),
+        };
+        Ok(SearchResults { total_hits: results.total_hits as i64, hits, facets: facet_list, page_info })
+    }
+
+    /// Completions of what the user is typing, best first: titles, topics, organizers and
+    /// country names.
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        prefix: String,
+        #[graphql(default = 8)] limit: i32,
+    ) -> async_graphql::Result<Vec<String>> {
+        let search = ctx.data_unchecked::<Search>();
+        if !(0..=50).contains(&limit) {
+            return Err(ErrorCode::BadUserInput.error(format!("limit: must be between 0 and 50, got {limit}")));
+        }
+        search.suggest(prefix, limit as usize).await.map_err(|error| {
+            tracing::error!(error = format!("{error:#}"), "suggest failed");
+            ErrorCode::Internal.error("internal error")
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! Events read from the database as the search engine's documents, a batch at a time.
+
+use std::collections::HashMap;
+
+use convene_index::EventDocument;
+
+use crate::catalog::reference::{Reference, RegionScheme};
+use crate::catalog::{read, Catalog, CatalogError, OrganizerTree};
+
+fn regions_of(reference: &Reference, codes: &[String], scheme: RegionScheme) -> Vec<String> {
+    let mut regions: Vec<String> = Vec::new();
+    for code in codes {
+        if let Some(region) = reference.region_of(code, scheme) {
+            if !regions.contains(&region.code) {
+                regions.push(region.code.clone());
+            }
+        }
+    }
+    regions
+}
+
+/// The documents of these events; ids of events that no longer exist are left out.
+pub async fn documents(catalog: &Catalog, ids: &[i64]) -> Result<HashMap<i64, EventDocument>, CatalogError> {
+    let db = catalog.db();
+    let reference = catalog.reference();
+    let events = read::events_by_id(db, ids).await?;
+    let present: Vec<i64> = events.keys().copied().collect();
+    let venue_ids: Vec<i64> = events.values().filter_map(|event| event.venue_id).collect();
+    let venues = read::venues_by_id(db, &venue_ids).await?;
+    let mut countries = read::countries_of_events(db, &present).await?;
+    let mut topics = read::topics_of_events(db, &present).await?;
+    let mut audiences = read::audiences_of_events(db, &present).await?;
+    let organizers = OrganizerTree::new(read::all_organizers(db).await?);
+
+    let mut documents = HashMap::with_capacity(events.len());
+    for (id, event) in events {
+        let venue = event.venue_id.and_then(|venue_id| venues.get(&venue_id));
+        let venue_country = venue.and_then(|venue| venue.country_code.clone());
+        let participating = countries.remove(&id).unwrap_or_default();
+        let mut every_country = participating.clone();
+        every_country.extend(venue_country.clone());
+        let topic_labels = topics.remove(&id).unwrap_or_default();
+        let organizer_ids = event
+            .organizer_id
+            .map(|unit| {
+                let mut chain = vec![unit as u64];
+                let mut current = organizers.get(unit).and_then(|model| model.parent_id);
+                while let Some(parent) = current {
+                    chain.push(parent as u64);
+                    current = organizers.get(parent).and_then(|model| model.parent_id);
+                }
+                chain
+            })
+            .unwrap_or_default();
+        let mut country_names: Vec<String> = Vec::new();
+        for code in &every_country {
+            for name in reference.names_of(code) {
+                if !country_names.contains(name) {
+                    country_names.push(name.clone());
+                }
+            }
+        }
+        let document = EventDocument {
+            id: id as u64,
+            title: event.title,
+            subtitle: event.subtitle,
+            description: event.description,
+            topic_slugs: topic_labels.iter().map(|label| label.slug.clone()).collect(),
+            topic_labels: topic_labels.into_iter().map(|label| label.label).collect(),
+            audience_slugs: audiences.remove(&id).unwrap_or_default().into_iter().map(|label| label.slug).collect(),
+            organizer_path: event.organizer_id.map(|unit| organizers.path(unit)).unwrap_or_default(),
+            organizer_ids,
+            venue_text: venue
+                .map(|venue| [&venue.name, &venue.address, &venue.city].into_iter().flatten().cloned().collect())
+                .unwrap_or_default(),
+            venue_country,
+            regions_un: regions_of(reference, &every_country, RegionScheme::UnRegion),
+            regions_subregion: regions_of(reference, &every_country, RegionScheme::UnSubregion),
+            regions_osce: regions_of(reference, &every_country, RegionScheme::Osce),
+            countries: participating,
+            country_names,
+            event_type: event.event_type,
+            start_date: event.start_date,
+            added_on: event.added_on,
+        };
+        documents.insert(id, document);
+    }
+    Ok(documents)
+}

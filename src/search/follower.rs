@@ -1,0 +1,107 @@
+//! The index's one writer in this process: it follows the `changes` outbox, applies each
+//! change to the index and commits with the position reached, so the index never drifts from
+//! the database and catches up after any stop.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::Utc;
+use convene_index::{EventWriter, SearchIndex};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::documents::documents;
+use crate::catalog::entity::change;
+use crate::catalog::Catalog;
+
+/// Memory for the tantivy writer.
+pub const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Changes read from the outbox per step.
+const STEP_CHANGES: u64 = 2_000;
+/// A gap in the sequence older than this is a rolled-back write, not one still committing.
+const GAP_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+/// Follows the outbox into one index.
+pub struct Follower {
+    catalog: Catalog,
+    index: Arc<SearchIndex>,
+    writer: EventWriter,
+    /// Every change up to here is in the index.
+    watermark: i64,
+    /// Changes beyond the watermark already applied (the ones past a gap).
+    applied_above: BTreeSet<i64>,
+}
+
+impl Follower {
+    /// Takes the index's writer; fails when another process holds it.
+    pub fn new(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
+        let writer = index.writer(WRITER_HEAP_BYTES)?;
+        let watermark = index.applied_seq().unwrap_or(0);
+        Ok(Follower { catalog, index, writer, watermark, applied_above: BTreeSet::new() })
+    }
+
+    /// The index it writes.
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
+    /// The highest change applied so far.
+    pub fn applied(&self) -> i64 {
+        self.applied_above.last().copied().unwrap_or(self.watermark).max(self.watermark)
+    }
+
+    /// Applies the next changes; `false` when there was nothing to do.
+    pub async fn step(&mut self) -> anyhow::Result<bool> {
+        let rows = change::Entity::find()
+            .filter(change::Column::Seq.gt(self.watermark))
+            .order_by_asc(change::Column::Seq)
+            .limit(STEP_CHANGES)
+            .all(self.catalog.db())
+            .await?;
+        let now = Utc::now();
+        let mut watermark = self.watermark;
+        for row in &rows {
+            if row.seq == watermark + 1 || now - row.created_at > GAP_GRACE {
+                watermark = row.seq;
+            } else {
+                break;
+            }
+        }
+        let fresh: Vec<&change::Model> = rows.iter().filter(|row| !self.applied_above.contains(&row.seq)).collect();
+        if fresh.is_empty() && watermark == self.watermark {
+            return Ok(false);
+        }
+        let mut ids: Vec<i64> = fresh.iter().map(|row| row.event_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut documents = documents(&self.catalog, &ids).await?;
+        let writer = &mut self.writer;
+        tokio::task::block_in_place(|| -> anyhow::Result<()> {
+            for id in &ids {
+                match documents.remove(id) {
+                    Some(document) => writer.upsert(&document)?,
+                    None => writer.delete(*id as u64),
+                }
+            }
+            writer.commit(watermark)?;
+            Ok(())
+        })?;
+        let index = self.index.clone();
+        tokio::task::block_in_place(|| index.reload())?;
+        self.applied_above.extend(fresh.iter().map(|row| row.seq));
+        self.applied_above.retain(|&seq| seq > watermark);
+        self.watermark = watermark;
+        tracing::debug!(changes = fresh.len(), watermark, "index caught up with the change log");
+        Ok(true)
+    }
+
+    /// Steps until the outbox holds nothing new.
+    pub async fn catch_up(&mut self) -> anyhow::Result<()> {
+        while self.step().await? {}
+        Ok(())
+    }
+
+    /// The catalogue it follows.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}

@@ -1,0 +1,247 @@
+//! Search in the server: the index derived from the database, opened or rebuilt at start,
+//! followed by one writer task, and searched off the async runtime's worker threads.
+
+pub mod documents;
+pub mod follower;
+pub mod location;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use convene_index::{SearchIndex, SearchRequest, SearchResults};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::catalog::entity::event;
+use crate::catalog::Catalog;
+pub use follower::Follower;
+pub use location::IndexLocation;
+
+/// Events read from the database per batch while building an index.
+const BUILD_BATCH: u64 = 1_000;
+
+/// Builds a complete index of the catalogue in `dir`. It records the change-log position
+/// taken before reading, so changes made meanwhile are replayed by the follower.
+pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<Arc<SearchIndex>> {
+    let started = std::time::Instant::now();
+    let index = SearchIndex::create(dir).with_context(|| format!("creating an index in {}", dir.display()))?;
+    let mut writer = index.writer(follower::WRITER_HEAP_BYTES)?;
+    let seq = catalog.last_change_seq().await?;
+    let mut last_id = 0_i64;
+    let mut count = 0_usize;
+    loop {
+        let ids: Vec<i64> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .filter(event::Column::Id.gt(last_id))
+            .order_by_asc(event::Column::Id)
+            .limit(BUILD_BATCH)
+            .into_tuple()
+            .all(catalog.db())
+            .await?;
+        let Some(&last) = ids.last() else { break };
+        last_id = last;
+        let documents = documents::documents(catalog, &ids).await?;
+        count += documents.len();
+        tokio::task::block_in_place(|| documents.values().try_for_each(|document| writer.upsert(document)))?;
+    }
+    tokio::task::block_in_place(|| -> anyhow::Result<()> {
+        writer.commit(seq)?;
+        Ok(())
+    })?;
+    index.reload()?;
+    tracing::info!(events = count, seconds = started.elapsed().as_secs_f64(), dir = %dir.display(), "built the search index");
+    Ok(Arc::new(index))
+}
+
+/// Opens the live index, or builds and publishes a new one when it is missing, stale or
+/// unreadable. Returns the index and its folder.
+pub async fn open_or_build(catalog: &Catalog, location: &IndexLocation) -> anyhow::Result<(Arc<SearchIndex>, PathBuf)> {
+    if let Some(dir) = location.current() {
+        match SearchIndex::open(&dir) {
+            Ok(Some(index)) => return Ok((Arc::new(index), dir)),
+            Ok(None) => {
+                tracing::warn!(dir = %dir.display(), "the search index is missing or from another version; rebuilding")
+            }
+            Err(error) => tracing::warn!(%error, dir = %dir.display(), "the search index cannot be read; rebuilding"),
+        }
+    }
+    let dir = location.new_generation();
+    let index = build(catalog, &dir).await?;
+    location.publish(&dir, None)?;
+    Ok((index, dir))
+}
+
+/// Searching the live index; cheap to clone.
+#[derive(Clone)]
+pub struct Search {
+    live: Arc<RwLock<Arc<SearchIndex>>>,
+    applied: tokio::sync::watch::Receiver<i64>,
+}
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Search").field("applied", &*self.applied.borrow()).finish()
+    }
+}
+
+/// The running follower; stop it to release the index.
+#[derive(Debug)]
+pub struct SearchTask {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl SearchTask {
+    /// Stops following and waits for the last commit to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.handle.await;
+    }
+}
+
+impl Search {
+    /// Opens (or rebuilds) the index, catches up with the change log, and starts following it.
+    pub async fn start(
+        catalog: &Catalog,
+        location: IndexLocation,
+        poll: Duration,
+    ) -> anyhow::Result<(Search, SearchTask)> {
+        let (index, dir) = open_or_build(catalog, &location).await?;
+        let mut follower = Follower::new(catalog.clone(), index.clone()).context(
+            "the search index is in use by another process (is another server running on this data directory?)",
+        )?;
+        follower.catch_up().await?;
+        let (applied_sender, applied) = tokio::sync::watch::channel(follower.applied());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let live = Arc::new(RwLock::new(index));
+        let supervisor = Supervisor { follower, location, dir, live: live.clone(), applied: applied_sender };
+        let handle = tokio::spawn(supervisor.run(poll, stopped));
+        Ok((Search { live, applied }, SearchTask { stop, handle }))
+    }
+
+    /// The live index.
+    pub fn index(&self) -> Arc<SearchIndex> {
+        self.live.read().expect("index lock").clone()
+    }
+
+    /// Searches on a blocking thread.
+    pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
+        let index = self.index();
+        Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
+    }
+
+    /// Completions on a blocking thread.
+    pub async fn suggest(&self, prefix: String, limit: usize) -> anyhow::Result<Vec<String>> {
+        let index = self.index();
+        Ok(tokio::task::spawn_blocking(move || index.suggest(&prefix, limit)).await??)
+    }
+
+    /// Waits until the change `seq` is searchable; false on timeout.
+    pub async fn wait_for(&self, seq: i64, timeout: Duration) -> bool {
+        let mut applied = self.applied.clone();
+        tokio::time::timeout(timeout, applied.wait_for(|&applied| applied >= seq))
+            .await
+            .is_ok_and(|result| result.is_ok())
+    }
+}
+
+/// Owns the follower; swaps in a generation that `convene reindex` published.
+struct Supervisor {
+    follower: Follower,
+    location: IndexLocation,
+    dir: PathBuf,
+    live: Arc<RwLock<Arc<SearchIndex>>>,
+    applied: tokio::sync::watch::Sender<i64>,
+}
+
+impl Supervisor {
+    async fn run(mut self, poll: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            match self.follower.step().await {
+                Ok(true) => {
+                    self.applied.send_replace(self.follower.applied());
+                    continue;
+                }
+                Ok(false) => {}
+                Err(error) => tracing::error!(error = format!("{error:#}"), "indexing changes failed; retrying"),
+            }
+            self.swap_if_republished();
+            tokio::select! {
+                () = self.follower.catalog().changed().notified() => {}
+                () = tokio::time::sleep(poll) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    fn swap_if_republished(&mut self) {
+        let Some(current) = self.location.current().filter(|current| current != &self.dir) else { return };
+        let index = match SearchIndex::open(&current) {
+            Ok(Some(index)) => Arc::new(index),
+            _ => return,
+        };
+        let follower = match Follower::new(self.follower.catalog().clone(), index.clone()) {
+            Ok(follower) => follower,
+            Err(error) => {
+                tracing::debug!(%error, "the new index generation is still being written");
+                return;
+            }
+        };
+        let old = std::mem::replace(&mut self.follower, follower);
+        drop(old);
+        *self.live.write().expect("index lock") = index;
+        self.location.remove(&self.dir);
+        tracing::info!(dir = %current.display(), "swapped in the rebuilt search index");
+        self.dir = current;
+    }
+}
+
+/// Makes everything up to change `seq` searchable in the live index: by indexing it here when
+/// no other process holds the index, or by waiting for the server that does.
+pub async fn make_searchable(
+    catalog: &Catalog,
+    location: &IndexLocation,
+    seq: i64,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let (index, _) = open_or_build(catalog, location).await?;
+    if let Ok(mut follower) = Follower::new(catalog.clone(), index) {
+        return follower.catch_up().await;
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let applied = location
+            .current()
+            .and_then(|dir| SearchIndex::open(&dir).ok().flatten())
+            .and_then(|index| index.applied_seq());
+        if applied.is_some_and(|applied| applied >= seq) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("the server holding the search index did not index the import within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Builds a fresh index beside the live one and swaps it in; a running server switches to it
+/// and keeps answering meanwhile. Returns how many events the new index holds.
+pub async fn reindex(catalog: &Catalog, location: &IndexLocation) -> anyhow::Result<u64> {
+    let previous = location.current();
+    let dir = location.new_generation();
+    let index = build(catalog, &dir).await?;
+    let mut follower = Follower::new(catalog.clone(), index.clone())?;
+    follower.catch_up().await?;
+    drop(follower);
+    location.publish(&dir, previous.as_deref())?;
+    if let Some(previous) = previous {
+        // Nobody follows the old generation when its writer can be taken: remove it now.
+        let unused = SearchIndex::open(&previous).ok().flatten().is_some_and(|old| old.writer(15_000_000).is_ok());
+        if unused {
+            location.remove(&previous);
+        }
+    }
+    Ok(index.len())
+}
