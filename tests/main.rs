@@ -7,3 +7,4 @@ mod graphql_events;
 mod http;
 mod loaders;
 mod schema_file;
+mod search;

@@ -250,7 +250,10 @@ impl SearchIndex {
                     })
                     .filter(|(_, count)| *count > 0)
                     .collect();
-                counts.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+                // By count, then key; the bucket of events without a value last among equals.
+                counts.sort_by(|left, right| {
+                    right.1.cmp(&left.1).then_with(|| (left.0.is_none(), &left.0).cmp(&(right.0.is_none(), &right.0)))
+                });
                 FacetCounts { field: *facet, buckets: counts }
             })
             .collect())

@@ -84,7 +84,10 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
         if has_code {
             continue;
         }
-        let clients_fault = error.path.is_empty() || error.message.starts_with("Failed to parse");
+        let clients_fault = error.path.is_empty()
+            || ["Failed to parse", "Expected input type", "Invalid value for argument"]
+                .iter()
+                .any(|prefix| error.message.starts_with(prefix));
         let code = if clients_fault { ErrorCode::BadUserInput } else { ErrorCode::Internal };
         if code == ErrorCode::Internal {
             tracing::error!(message = %error.message, path = ?error.path, "uncoded error in a resolver");

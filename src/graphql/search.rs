@@ -245,13 +245,14 @@ impl SearchQuery {
         ctx: &Context<'_>,
         query: String,
         filter: Option<EventFilter>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         facets: Option<Vec<Dimension>>,
         #[graphql(default_with = "Some(RegionScheme::UnSubregion)")] region_scheme: Option<RegionScheme>,
     ) -> async_graphql::Result<SearchResults> {
         let catalog = ctx.data_unchecked::<Catalog>();
         let search = ctx.data_unchecked::<Search>();
+        let first = first.unwrap_or(20);
         if !(0..=crate::catalog::page::MAX_PAGE_SIZE as i32).contains(&first) {
             return Err(ErrorCode::BadUserInput.error(format!("first: must be between 0 and 100, got {first}")));
         }

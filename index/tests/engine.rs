@@ -1,0 +1,62 @@
+//! The engine on its own: documents in, searches out, no database.
+
+use convene_index::{EventDocument, FacetField, SearchIndex, SearchRequest};
+
+fn corpus() -> SearchIndex {
+    let index = SearchIndex::in_memory();
+    let mut writer = index.writer(15_000_000).unwrap();
+    let documents = [
+        (
+            1,
+            "Workshop on chemical precursors control",
+            "Experts discussed illicit drugs and their precursors.",
+            vec!["TR"],
+        ),
+        (2, "Conference on border management", "Border guards met in Dushanbe.", vec!["TJ", "KZ"]),
+        (3, "Drug policy round table", "A round table.", vec![]),
+    ];
+    for (id, title, description, countries) in documents {
+        writer
+            .upsert(&EventDocument {
+                id,
+                title: title.to_string(),
+                description: Some(description.to_string()),
+                countries: countries.iter().map(|code| code.to_string()).collect(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    writer.commit(3).unwrap();
+    index.reload().unwrap();
+    index
+}
+
+fn ids(index: &SearchIndex, text: &str) -> Vec<u64> {
+    let request = SearchRequest { query: text.to_string(), limit: 10, ..Default::default() };
+    index.search(&request).unwrap().hits.iter().map(|hit| hit.id).collect()
+}
+
+#[test]
+fn words_stems_typos_and_prefixes_match() {
+    let index = corpus();
+    assert_eq!(index.applied_seq(), Some(3));
+    assert_eq!(ids(&index, "precursors"), [1]);
+    assert_eq!(ids(&index, "precurs"), [1]);
+    assert_eq!(ids(&index, "chemcal"), [1]);
+    assert_eq!(ids(&index, "drug"), [3, 1]);
+    assert_eq!(ids(&index, "border management"), [2]);
+    assert!(ids(&index, "nothing like this").is_empty());
+}
+
+#[test]
+fn facets_count_every_match_with_a_missing_bucket() {
+    let index = corpus();
+    let request =
+        SearchRequest { query: String::new(), limit: 1, facets: vec![FacetField::Country], ..Default::default() };
+    let results = index.search(&request).unwrap();
+    assert_eq!(results.total_hits, 3);
+    assert_eq!(
+        results.facets[0].buckets,
+        [(Some("KZ".to_string()), 1), (Some("TJ".to_string()), 1), (Some("TR".to_string()), 1), (None, 1)]
+    );
+}
