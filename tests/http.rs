@@ -185,3 +185,26 @@ async fn sigterm_stops_the_server_cleanly(db: &TestDb) {
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 db_test!(sigterm_stops_the_server_cleanly);
+
+async fn import_by_another_process_reaches_a_running_server(db: &TestDb) {
+    let server = RunningServer::start(db).await;
+    let file = db.dir.path().join("more.ndjson");
+    std::fs::write(&file, "{\"title\": \"Symposium on water diplomacy\", \"venue\": {\"country\": \"Kazakhstan\"}}\n")
+        .unwrap();
+    // The server holds the index; `import` returns once the server has made the event searchable.
+    let output = run_convene(db, &["import", file.to_str().unwrap()]).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", server.base))
+        .json(&json!({"query": "{ search(query: \"water diplomacy\") { totalHits hits { event { venue { country { code } } } } } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["search"]["totalHits"], 1, "{body}");
+    assert_eq!(body["data"]["search"]["hits"][0]["event"]["venue"]["country"]["code"], "KZ");
+    server.stop().await;
+}
+db_test!(import_by_another_process_reaches_a_running_server);
