@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::db_test;
 use crate::support::{first_code, import, query, query_errors, schema, TestDb};
 
-const CORPUS: &str = r#"{"title": "Alpha border workshop", "start_date": "2010-05-01", "added_on": "2010-01-01", "event_type": "workshop", "organizer": ["OSCE", "Transnational Threats Department", "Strategic Police Matters Unit"], "venue": {"city": "Vienna", "country": "AT"}, "countries": ["KZ", "KG"], "topics": ["Border management"], "audiences": ["Experts"]}
+pub const CORPUS: &str = r#"{"title": "Alpha border workshop", "start_date": "2010-05-01", "added_on": "2010-01-01", "event_type": "workshop", "organizer": ["OSCE", "Transnational Threats Department", "Strategic Police Matters Unit"], "venue": {"city": "Vienna", "country": "AT"}, "countries": ["KZ", "KG"], "topics": ["Border management"], "audiences": ["Experts"]}
 {"title": "Bravo cyber conference", "start_date": "2015-03-10", "added_on": "2014-12-01", "event_type": "conference", "organizer": ["OSCE", "Transnational Threats Department", "Cyber Security Unit"], "venue": {"city": "Belgrade", "country": "Serbia"}, "countries": ["Serbia", "Bosnia & Herzegovina"], "topics": ["Cybercrime"], "audiences": ["OSCE staff"]}
 {"title": "Charlie elections seminar", "start_date": "2020-07-01", "added_on": "2020-02-01", "event_type": "seminar", "organizer": ["OSCE", "ODIHR"], "venue": {"city": "Warsaw", "country": "Poland"}, "topics": ["Elections"], "audiences": ["Civil society", "Experts"]}
 {"title": "Delta training", "event_type": "training course", "organizer": ["OSCE", "Transnational Threats Department", "Strategic Police Matters Unit"], "countries": ["Turkey"], "topics": ["Border management", "Cybercrime"]}

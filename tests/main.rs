@@ -8,3 +8,4 @@ mod http;
 mod loaders;
 mod schema_file;
 mod search;
+mod stats;

@@ -14,4 +14,6 @@ pub use collector::{Hit, HitCursor};
 pub use document::EventDocument;
 pub use filter::SearchFilter;
 pub use highlight::MatchWord;
-pub use search::{EventWriter, FacetCounts, FacetField, IndexError, SearchIndex, SearchRequest, SearchResults};
+pub use search::{
+    EventWriter, FacetCounts, FacetField, IndexError, SearchIndex, SearchRequest, SearchResults, StatsResults,
+};

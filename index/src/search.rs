@@ -60,6 +60,37 @@ pub struct FacetCounts {
     pub buckets: Vec<(Option<String>, u64)>,
 }
 
+/// Grouped counts: the total of matching events and a count per combination of keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsResults {
+    pub total: u64,
+    pub buckets: Vec<(Vec<Option<String>>, u64)>,
+}
+
+/// Walks nested terms aggregations into flat (keys, count) rows.
+fn flatten(
+    aggregation: &serde_json::Value,
+    depth: usize,
+    levels: usize,
+    keys: &mut Vec<Option<String>>,
+    out: &mut Vec<(Vec<Option<String>>, u64)>,
+) {
+    let Some(buckets) = aggregation["buckets"].as_array() else { return };
+    for bucket in buckets {
+        let (Some(key), Some(count)) = (bucket["key"].as_str(), bucket["doc_count"].as_u64()) else { continue };
+        if count == 0 {
+            continue;
+        }
+        keys.push((key != MISSING).then(|| key.to_string()));
+        if depth + 1 == levels {
+            out.push((keys.clone(), count));
+        } else {
+            flatten(&bucket[(depth + 1).to_string()], depth + 1, levels, keys, out);
+        }
+        keys.pop();
+    }
+}
+
 /// A search.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -257,6 +288,49 @@ impl SearchIndex {
                 FacetCounts { field: *facet, buckets: counts }
             })
             .collect())
+    }
+
+    /// Counts the matches of a query and filter grouped by several dimensions at once (a
+    /// bucket per combination of values that occurs): the total and the buckets, by count then
+    /// keys. An event counts once in each combination of its values, so multi-valued
+    /// dimensions can sum to more than the total.
+    pub fn stats(
+        &self,
+        text: &str,
+        filter: &SearchFilter,
+        group_by: &[FacetField],
+    ) -> Result<StatsResults, IndexError> {
+        let (query, _) = self.build_query(text, filter);
+        let searcher = self.reader.searcher();
+        if group_by.is_empty() {
+            let total = searcher.search(&query, &Count)? as u64;
+            return Ok(StatsResults { total, buckets: vec![(Vec::new(), total)] });
+        }
+        let schema = &self.fields.schema;
+        let mut request: Option<serde_json::Value> = None;
+        for (depth, facet) in group_by.iter().enumerate().rev() {
+            let field = schema.get_field_name(self.facet_field(*facet));
+            let mut terms = serde_json::json!({"terms": {"field": field, "size": 65_000, "segment_size": 65_000, "missing": MISSING}});
+            if let Some(inner) = request.take() {
+                terms["aggs"] = serde_json::json!({ (depth + 1).to_string(): inner });
+            }
+            request = Some(terms);
+        }
+        let request = serde_json::json!({ "0": request.expect("at least one dimension") });
+        let aggregations: Aggregations = serde_json::from_value(request)?;
+        let context = AggContextParams::new(AggregationLimitsGuard::default(), TokenizerManager::default());
+        let collector = AggregationCollector::from_aggs(aggregations, context);
+        let (total, results) = searcher.search(&query, &(Count, collector))?;
+        let results = serde_json::to_value(results)?;
+        let mut buckets = Vec::new();
+        flatten(&results["0"], 0, group_by.len(), &mut Vec::new(), &mut buckets);
+        buckets.sort_by(|left, right| {
+            let keys = |bucket: &(Vec<Option<String>>, u64)| {
+                bucket.0.iter().map(|key| (key.is_none(), key.clone())).collect::<Vec<_>>()
+            };
+            right.1.cmp(&left.1).then_with(|| keys(left).cmp(&keys(right)))
+        });
+        Ok(StatsResults { total: total as u64, buckets })
     }
 
     /// Completions of what the user is typing, most frequent first: topic, organizer and

@@ -60,3 +60,20 @@ fn facets_count_every_match_with_a_missing_bucket() {
         [(Some("KZ".to_string()), 1), (Some("TJ".to_string()), 1), (Some("TR".to_string()), 1), (None, 1)]
     );
 }
+
+#[test]
+fn stats_group_by_several_dimensions() {
+    let index = corpus();
+    let filter = convene_index::SearchFilter::default();
+    let stats = index.stats("", &filter, &[FacetField::Country, FacetField::Topic]).unwrap();
+    assert_eq!(stats.total, 3);
+    assert_eq!(
+        stats.buckets,
+        [
+            (vec![Some("KZ".to_string()), None], 1),
+            (vec![Some("TJ".to_string()), None], 1),
+            (vec![Some("TR".to_string()), None], 1),
+            (vec![None, None], 1),
+        ]
+    );
+}

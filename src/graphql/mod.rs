@@ -5,6 +5,7 @@ pub mod event;
 pub mod loaders;
 pub mod scalars;
 pub mod search;
+pub mod stats;
 pub mod taxonomy;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
@@ -14,7 +15,7 @@ use crate::search::Search;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(event::EventQuery, search::SearchQuery, taxonomy::TaxonomyQuery);
+pub struct Query(event::EventQuery, search::SearchQuery, stats::StatsQuery, taxonomy::TaxonomyQuery);
 
 /// The schema type served over HTTP.
 pub type ConveneSchema = Schema<Query, EmptyMutation, EmptySubscription>;

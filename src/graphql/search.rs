@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use base64::Engine;
-use convene_index::{FacetCounts, FacetField, HitCursor, SearchFilter, SearchRequest};
+use convene_index::{FacetField, HitCursor, SearchFilter, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use super::error::{loader_error, ApiResult, ErrorCode};
@@ -14,7 +14,7 @@ use super::loaders::{Loaders, Preloaded, Selection};
 use super::taxonomy::RegionScheme;
 use crate::catalog::filter::EventFilter as DomainFilter;
 use crate::catalog::reference::RegionScheme as Scheme;
-use crate::catalog::{read, Catalog, CatalogError, OrganizerTree};
+use crate::catalog::{read, Catalog, CatalogError};
 use crate::search::Search;
 
 /// A dimension events are counted by.
@@ -162,45 +162,55 @@ pub fn search_filter(catalog: &Catalog, filter: &DomainFilter) -> Result<SearchF
     })
 }
 
-/// Readable labels for bucket keys.
-pub async fn label_buckets(
-    catalog: &Catalog,
-    dimension: Dimension,
-    counts: &FacetCounts,
-) -> Result<Vec<Bucket>, CatalogError> {
-    let reference = catalog.reference();
-    let labels: HashMap<String, String> = match dimension {
-        Dimension::Topic => {
-            read::all_labels(catalog.db(), "topics").await?.into_iter().map(|label| (label.slug, label.label)).collect()
-        }
-        Dimension::Audience => read::all_labels(catalog.db(), "audiences")
-            .await?
-            .into_iter()
-            .map(|label| (label.slug, label.label))
-            .collect(),
-        Dimension::Organizer => {
-            let tree = OrganizerTree::new(read::all_organizers(catalog.db()).await?);
-            tree.all().into_iter().map(|unit| (unit.id.to_string(), unit.name.clone())).collect()
-        }
-        _ => HashMap::new(),
-    };
-    Ok(counts
-        .buckets
-        .iter()
-        .map(|(key, count)| {
-            let label = match (key, dimension) {
-                (None, _) => "none".to_string(),
-                (Some(code), Dimension::Country | Dimension::VenueCountry) => {
-                    reference.country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.clone())
-                }
-                (Some(code), Dimension::Region) => {
-                    reference.region(code).map(|region| region.name.clone()).unwrap_or_else(|| code.clone())
-                }
-                (Some(key), _) => labels.get(key).cloned().unwrap_or_else(|| key.clone()),
+/// Readable labels for the keys of the dimensions a request counts by, loaded once.
+#[derive(Debug, Default)]
+pub struct Labels {
+    names: HashMap<(Dimension, String), String>,
+}
+
+impl Labels {
+    /// Loads what the dimensions need: topic and audience labels, organizer names.
+    pub async fn load(catalog: &Catalog, dimensions: &[Dimension]) -> Result<Self, CatalogError> {
+        let mut names = HashMap::new();
+        for &dimension in dimensions {
+            let pairs: Vec<(String, String)> = match dimension {
+                Dimension::Topic => read::all_labels(catalog.db(), "topics")
+                    .await?
+                    .into_iter()
+                    .map(|label| (label.slug, label.label))
+                    .collect(),
+                Dimension::Audience => read::all_labels(catalog.db(), "audiences")
+                    .await?
+                    .into_iter()
+                    .map(|label| (label.slug, label.label))
+                    .collect(),
+                Dimension::Organizer => read::all_organizers(catalog.db())
+                    .await?
+                    .into_iter()
+                    .map(|unit| (unit.id.to_string(), unit.name))
+                    .collect(),
+                _ => Vec::new(),
             };
-            Bucket { key: key.clone(), label, count: *count as i64 }
-        })
-        .collect())
+            names.extend(pairs.into_iter().map(|(key, label)| ((dimension, key), label)));
+        }
+        Ok(Labels { names })
+    }
+
+    /// The bucket for a key of a dimension.
+    pub fn bucket(&self, catalog: &Catalog, dimension: Dimension, key: &Option<String>, count: u64) -> Bucket {
+        let reference = catalog.reference();
+        let label = match (key, dimension) {
+            (None, _) => "none".to_string(),
+            (Some(code), Dimension::Country | Dimension::VenueCountry) => {
+                reference.country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.clone())
+            }
+            (Some(code), Dimension::Region) => {
+                reference.region(code).map(|region| region.name.clone()).unwrap_or_else(|| code.clone())
+            }
+            (Some(key), _) => self.names.get(&(dimension, key.clone())).cloned().unwrap_or_else(|| key.clone()),
+        };
+        Bucket { key: key.clone(), label, count: count as i64 }
+    }
 }
 
 fn highlights(event: &crate::catalog::entity::event::Model, words: &[convene_index::MatchWord]) -> Vec<Highlight> {
@@ -290,13 +300,19 @@ impl SearchQuery {
                 })
             })
             .collect();
-        let mut facet_list = Vec::with_capacity(dimensions.len());
-        for (dimension, counts) in dimensions.iter().zip(&results.facets) {
-            facet_list.push(Facet {
-                dimension: *dimension,
-                buckets: label_buckets(catalog, *dimension, counts).await.api()?,
-            });
-        }
+        let labels = Labels::load(catalog, &dimensions).await.api()?;
+        let facet_list: Vec<Facet> = dimensions
+            .iter()
+            .zip(&results.facets)
+            .map(|(&dimension, counts)| Facet {
+                dimension,
+                buckets: counts
+                    .buckets
+                    .iter()
+                    .map(|(key, count)| labels.bucket(catalog, dimension, key, *count))
+                    .collect(),
+            })
+            .collect();
         let page_info = PageInfo {
             has_next_page: results.has_more,
             has_previous_page: has_cursor,
