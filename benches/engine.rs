@@ -1,0 +1,113 @@
+//! The search engine alone at scale: builds an index of N generated events (default one
+//! million) and times `eventStats`-style grouped counts and searches in-process.
+//!
+//! `cargo bench --bench engine` (set `BENCH_EVENTS` for another size). Results go to standard
+//! output as Markdown; BENCHMARKS.md quotes them.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use convene::catalog::reference::{Reference, RegionScheme};
+use convene::catalog::slug::slugify;
+use convene::catalog::Catalog;
+use convene_index::{EventDocument, FacetField, SearchFilter, SearchIndex, SearchRequest};
+
+fn percentile(samples: &mut [Duration], fraction: f64) -> Duration {
+    samples.sort_unstable();
+    samples[((samples.len() - 1) as f64 * fraction).round() as usize]
+}
+
+fn document(reference: &Reference, organizers: &mut HashMap<Vec<String>, u64>, id: u64, record: convene::catalog::record::EventRecord) -> EventDocument {
+    let code = |spelling: &String| reference.resolve_country(spelling).map(|country| country.code.clone());
+    let countries: Vec<String> = record.countries.iter().filter_map(code).collect();
+    let venue_country = record.venue.as_ref().and_then(|venue| venue.country.as_ref()).and_then(code);
+    let mut every = countries.clone();
+    every.extend(venue_country.clone());
+    let regions = |scheme| {
+        let mut codes: Vec<String> = every.iter().filter_map(|country| reference.region_of(country, scheme)).map(|region| region.code.clone()).collect();
+        codes.dedup();
+        codes
+    };
+    let mut organizer_ids = Vec::new();
+    for depth in (1..=record.organizer.len()).rev() {
+        let next = organizers.len() as u64 + 1;
+        organizer_ids.push(*organizers.entry(record.organizer[..depth].to_vec()).or_insert(next));
+    }
+    EventDocument {
+        id,
+        title: record.title,
+        subtitle: record.subtitle,
+        description: record.description,
+        topic_slugs: record.topics.iter().map(|topic| slugify(topic, 80)).collect(),
+        topic_labels: record.topics,
+        audience_slugs: record.audiences.iter().map(|audience| slugify(audience, 80)).collect(),
+        organizer_path: record.organizer,
+        organizer_ids,
+        venue_text: record.venue.iter().flat_map(|venue| [venue.name.clone(), venue.city.clone()]).flatten().collect(),
+        regions_un: regions(RegionScheme::UnRegion),
+        regions_subregion: regions(RegionScheme::UnSubregion),
+        regions_osce: regions(RegionScheme::Osce),
+        country_names: every.iter().flat_map(|country| reference.names_of(country).to_vec()).collect(),
+        countries,
+        venue_country,
+        event_type: record.event_type,
+        start_date: record.start_date,
+        added_on: record.added_on,
+    }
+}
+
+fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, Duration) {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(work());
+            started.elapsed()
+        })
+        .collect();
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let events: usize = std::env::var("BENCH_EVENTS").ok().and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
+    let scratch = tempfile::tempdir()?;
+    let db = convene::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", scratch.path().join("ref.db").display())).await?;
+    let catalog = Catalog::new(db).await?;
+    let reference = catalog.reference();
+
+    let index = SearchIndex::create(&scratch.path().join("index"))?;
+    let mut writer = index.writer(256 * 1024 * 1024)?;
+    let mut organizers = HashMap::new();
+    let started = Instant::now();
+    for (position, record) in convene::generate::generate(events, 1).enumerate() {
+        writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
+    }
+    writer.commit(events as i64)?;
+    index.reload()?;
+    let indexing = started.elapsed();
+    println!("| events | {events} |");
+    println!("| generate + index + commit | {:.1} s ({:.0} events/s) |", indexing.as_secs_f64(), events as f64 / indexing.as_secs_f64());
+
+    let none = SearchFilter::default();
+    let region_year = [FacetField::RegionSubregion, FacetField::Year];
+    let (p50, p99) = time(30, || index.stats("", &none, &region_year).unwrap());
+    println!("| eventStats [REGION, YEAR], no filter | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    let central_asia = SearchFilter { regions: vec!["143".into()], ..Default::default() };
+    let (p50, p99) = time(30, || index.stats("", &central_asia, &region_year).unwrap());
+    println!("| eventStats [REGION, YEAR], regions 143 | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    let (p50, p99) = time(30, || index.stats("drug trafficking", &none, &region_year).unwrap());
+    println!("| eventStats [REGION, YEAR], query \"drug trafficking\" | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+
+    let queries = ["border", "drug trafficking", "\"chemical precursors\"", "trafickking", "precurs", "cybercrime workshop", "elections -observation", "police OR policing"];
+    for text in queries {
+        let request = SearchRequest {
+            query: text.to_string(),
+            limit: 20,
+            facets: vec![FacetField::RegionSubregion, FacetField::Topic],
+            ..Default::default()
+        };
+        let (p50, p99) = time(20, || index.search(&request).unwrap());
+        println!("| search {text:?} (20 hits, 2 facets) | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    }
+    Ok(())
+}
