@@ -17,14 +17,23 @@ fn percentile(samples: &mut [Duration], fraction: f64) -> Duration {
     samples[((samples.len() - 1) as f64 * fraction).round() as usize]
 }
 
-fn document(reference: &Reference, organizers: &mut HashMap<Vec<String>, u64>, id: u64, record: convene::catalog::record::EventRecord) -> EventDocument {
+fn document(
+    reference: &Reference,
+    organizers: &mut HashMap<Vec<String>, u64>,
+    id: u64,
+    record: convene::catalog::record::EventRecord,
+) -> EventDocument {
     let code = |spelling: &String| reference.resolve_country(spelling).map(|country| country.code.clone());
     let countries: Vec<String> = record.countries.iter().filter_map(code).collect();
     let venue_country = record.venue.as_ref().and_then(|venue| venue.country.as_ref()).and_then(code);
     let mut every = countries.clone();
     every.extend(venue_country.clone());
     let regions = |scheme| {
-        let mut codes: Vec<String> = every.iter().filter_map(|country| reference.region_of(country, scheme)).map(|region| region.code.clone()).collect();
+        let mut codes: Vec<String> = every
+            .iter()
+            .filter_map(|country| reference.region_of(country, scheme))
+            .map(|region| region.code.clone())
+            .collect();
         codes.dedup();
         codes
     };
@@ -71,7 +80,9 @@ fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, Duration) {
 async fn main() -> anyhow::Result<()> {
     let events: usize = std::env::var("BENCH_EVENTS").ok().and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
     let scratch = tempfile::tempdir()?;
-    let db = convene::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", scratch.path().join("ref.db").display())).await?;
+    let db =
+        convene::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", scratch.path().join("ref.db").display()))
+            .await?;
     let catalog = Catalog::new(db).await?;
     let reference = catalog.reference();
 
@@ -86,19 +97,44 @@ async fn main() -> anyhow::Result<()> {
     index.reload()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");
-    println!("| generate + index + commit | {:.1} s ({:.0} events/s) |", indexing.as_secs_f64(), events as f64 / indexing.as_secs_f64());
+    println!(
+        "| generate + index + commit | {:.1} s ({:.0} events/s) |",
+        indexing.as_secs_f64(),
+        events as f64 / indexing.as_secs_f64()
+    );
 
     let none = SearchFilter::default();
     let region_year = [FacetField::RegionSubregion, FacetField::Year];
     let (p50, p99) = time(30, || index.stats("", &none, &region_year).unwrap());
-    println!("| eventStats [REGION, YEAR], no filter | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "| eventStats [REGION, YEAR], no filter | p50 {:.1} ms, p99 {:.1} ms |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
     let central_asia = SearchFilter { regions: vec!["143".into()], ..Default::default() };
     let (p50, p99) = time(30, || index.stats("", &central_asia, &region_year).unwrap());
-    println!("| eventStats [REGION, YEAR], regions 143 | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "| eventStats [REGION, YEAR], regions 143 | p50 {:.1} ms, p99 {:.1} ms |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
     let (p50, p99) = time(30, || index.stats("drug trafficking", &none, &region_year).unwrap());
-    println!("| eventStats [REGION, YEAR], query \"drug trafficking\" | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "| eventStats [REGION, YEAR], query \"drug trafficking\" | p50 {:.1} ms, p99 {:.1} ms |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
 
-    let queries = ["border", "drug trafficking", "\"chemical precursors\"", "trafickking", "precurs", "cybercrime workshop", "elections -observation", "police OR policing"];
+    let queries = [
+        "border",
+        "drug trafficking",
+        "\"chemical precursors\"",
+        "trafickking",
+        "precurs",
+        "cybercrime workshop",
+        "elections -observation",
+        "police OR policing",
+    ];
     for text in queries {
         let request = SearchRequest {
             query: text.to_string(),
@@ -107,7 +143,11 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         };
         let (p50, p99) = time(20, || index.search(&request).unwrap());
-        println!("| search {text:?} (20 hits, 2 facets) | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+        println!(
+            "| search {text:?} (20 hits, 2 facets) | p50 {:.1} ms, p99 {:.1} ms |",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }

@@ -67,6 +67,30 @@ pub enum Command {
     Schema,
     /// Write realistic synthetic events as NDJSON to standard output.
     Generate(GenerateOptions),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// The `token` commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once; only its hash is stored.
+    Create {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: crate::auth::Role,
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List tokens (id, role, name, created, revoked); secrets are never shown.
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The id `token list` shows.
+        id: i64,
+    },
 }
 
 /// Options of `serve`.
@@ -81,6 +105,9 @@ pub struct ServeOptions {
     /// How many synthetic events the samples hold besides the real seed event.
     #[arg(long, env = "CONVENE_SAMPLE_EVENTS", default_value_t = 300)]
     pub sample_events: usize,
+    /// Queries need a token with the reader role (mutations always need editor or admin).
+    #[arg(long, env = "CONVENE_REQUIRE_TOKEN")]
+    pub require_token: bool,
     /// Deepest nesting a query may have.
     #[arg(long, env = "CONVENE_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
@@ -101,6 +128,7 @@ impl Default for ServeOptions {
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
             no_sample: false,
             sample_events: 300,
+            require_token: false,
             max_query_depth: 12,
             max_query_complexity: 5_000,
             body_limit: 1 << 20,

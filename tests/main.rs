@@ -6,6 +6,7 @@ mod catalog_import;
 mod graphql_events;
 mod http;
 mod loaders;
+mod mutations;
 mod schema_file;
 mod search;
 mod stats;

@@ -139,8 +139,10 @@ pub struct EventWriter {
 }
 
 impl SearchIndex {
-    fn wrap(index: Index, fields: Fields) -> Result<Self, IndexError> {
+    fn wrap(mut index: Index, fields: Fields) -> Result<Self, IndexError> {
         crate::analyzer::register(index.tokenizers());
+        // Segments are searched in parallel, one thread per core.
+        index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex { index, reader, fields })
     }

@@ -24,7 +24,7 @@ use entity::organizer;
 pub use error::CatalogError;
 use record::EventRecord;
 use reference::Reference;
-use write::{ChangeKind, WriteCache};
+use write::{ChangeKind, WriteCache, WriteMode};
 
 /// The catalogue service: a database connection and the reference data loaded from it.
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ impl Catalog {
                 }
             };
             let savepoint = txn.begin().await?;
-            match write::upsert_event(&savepoint, &mut cache, resolved).await {
+            match write::write_event(&savepoint, &mut cache, resolved, WriteMode::Upsert).await {
                 Ok((event_id, kind)) => {
                     savepoint.commit().await?;
                     report.event_ids.push(event_id);
@@ -138,6 +138,22 @@ impl Catalog {
         txn.commit().await?;
         self.changed.notify_one();
         Ok(report)
+    }
+
+    /// Writes one record in its own transaction and returns the stored event: the path
+    /// `createEvent` and `updateEvent` take, the same checks as an import.
+    pub async fn write_one(
+        &self,
+        record: EventRecord,
+        mode: WriteMode,
+    ) -> Result<(entity::event::Model, ChangeKind), CatalogError> {
+        let resolved = resolve::resolve(&self.reference, record)?;
+        let txn = self.db.begin().await?;
+        let (event_id, kind) = write::write_event(&txn, &mut WriteCache::default(), resolved, mode).await?;
+        txn.commit().await?;
+        self.changed.notify_one();
+        let event = read::events_by_id(&self.db, &[event_id]).await?.remove(&event_id);
+        Ok((event.ok_or_else(|| CatalogError::NotFound(format!("event {event_id}")))?, kind))
     }
 
     /// Deletes an event, recording the change.

@@ -165,13 +165,64 @@ fn new_slug(event: &ResolvedEvent) -> String {
     }
 }
 
-async fn find_existing(txn: &DatabaseTransaction, event: &ResolvedEvent) -> Result<Option<event::Model>, CatalogError> {
+/// How a write finds the event it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The event with the same `source_url` (or slug) is updated, else one is created: import.
+    Upsert,
+    /// Always a new event; a `source_url` or slug already taken is the user's error.
+    Create,
+    /// The event with this id, which must exist.
+    Update(i64),
+}
+
+async fn find_by_key(txn: &DatabaseTransaction, event: &ResolvedEvent) -> Result<Option<event::Model>, CatalogError> {
     let condition = match (&event.source_url, &event.slug) {
         (Some(url), _) => event::Column::SourceUrl.eq(url.clone()),
         (None, Some(slug)) => event::Column::Slug.eq(slug.clone()),
         (None, None) => return Ok(None),
     };
     Ok(event::Entity::find().filter(condition).one(txn).await?)
+}
+
+/// Refuses a `source_url` or slug that another event already has.
+async fn ensure_keys_free(
+    txn: &DatabaseTransaction,
+    event: &ResolvedEvent,
+    own_id: Option<i64>,
+) -> Result<(), CatalogError> {
+    let checks =
+        [("sourceUrl", event::Column::SourceUrl, &event.source_url), ("slug", event::Column::Slug, &event.slug)];
+    for (field, column, value) in checks {
+        let Some(value) = value else { continue };
+        let taken = event::Entity::find().filter(column.eq(value.clone())).one(txn).await?;
+        if let Some(other) = taken.filter(|other| Some(other.id) != own_id) {
+            return Err(CatalogError::invalid(field, format!("{value:?} already belongs to event {}", other.id)));
+        }
+    }
+    Ok(())
+}
+
+async fn find_existing(
+    txn: &DatabaseTransaction,
+    event: &ResolvedEvent,
+    mode: WriteMode,
+) -> Result<Option<event::Model>, CatalogError> {
+    match mode {
+        WriteMode::Upsert => find_by_key(txn, event).await,
+        WriteMode::Create => {
+            ensure_keys_free(txn, event, None).await?;
+            Ok(None)
+        }
+        WriteMode::Update(id) => {
+            let existing = event::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| CatalogError::NotFound(format!("event {id}")))?;
+            ensure_keys_free(txn, event, Some(id)).await?;
+            Ok(Some(existing))
+        }
+    }
 }
 
 /// Appends a row to the change outbox.
@@ -186,13 +237,15 @@ pub async fn record_change(txn: &DatabaseTransaction, event_id: i64, kind: Chang
     Ok(())
 }
 
-/// Writes one resolved event: updates the event with the same `source_url` (or slug) or
-/// inserts a new one, replaces its countries, topics and audiences, and records the change.
-pub async fn upsert_event(
+/// Writes one resolved event (found as `mode` says, or inserted), replaces its countries,
+/// topics and audiences, and records the change in the outbox.
+pub async fn write_event(
     txn: &DatabaseTransaction,
     cache: &mut WriteCache,
     event: ResolvedEvent,
+    mode: WriteMode,
 ) -> Result<(i64, ChangeKind), CatalogError> {
+    let existing = find_existing(txn, &event, mode).await?;
     let organizer_id = ensure_organizer(txn, cache, &event.organizer_path).await?;
     let venue_id = match &event.venue {
         Some(venue) => Some(ensure_venue(txn, cache, venue).await?),
@@ -200,7 +253,6 @@ pub async fn upsert_event(
     };
     let topic_ids = ensure_labels(txn, cache, "topics", &event.topics).await?;
     let audience_ids = ensure_labels(txn, cache, "audiences", &event.audiences).await?;
-    let existing = find_existing(txn, &event).await?;
     let now = Utc::now();
     let (event_id, kind) = match existing {
         Some(existing) => {

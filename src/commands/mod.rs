@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use crate::catalog::{osce, Catalog};
-use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions};
+use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions, TokenCommand};
 
 pub use import::{import_file, import_lines};
 pub use serve::{load_samples, serve};
@@ -31,6 +31,7 @@ pub async fn run(global: &GlobalOptions, command: Option<Command>) -> anyhow::Re
             Ok(0)
         }
         Command::Generate(options) => generate(&options).map(|()| 0),
+        Command::Token(command) => token(global, command).await.map(|()| 0),
     }
 }
 
@@ -53,6 +54,31 @@ async fn export(global: &GlobalOptions) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout());
     let written = catalog.export(&mut out).await?;
     tracing::info!(events = written, "exported");
+    Ok(())
+}
+
+async fn token(global: &GlobalOptions, command: TokenCommand) -> anyhow::Result<()> {
+    let db = crate::db::connect_and_migrate(&global.database_url()).await?;
+    match command {
+        TokenCommand::Create { role, name } => println!("{}", crate::auth::create_token(&db, role, name).await?),
+        TokenCommand::List => {
+            for token in crate::auth::list_tokens(&db).await? {
+                let revoked =
+                    token.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "active".to_string());
+                println!(
+                    "{}\t{}\t{}\t{}\t{revoked}",
+                    token.id,
+                    token.role,
+                    token.name.unwrap_or_default(),
+                    token.created_at
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            crate::auth::revoke_token(&db, id).await?;
+            println!("revoked token {id}");
+        }
+    }
     Ok(())
 }
 

@@ -84,6 +84,12 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
         if has_code {
             continue;
         }
+        let too_complex = ["Query is too complex.", "Query is nested too deep."].contains(&error.message.as_str())
+            || error.message.starts_with("The recursion depth of the query cannot be greater than");
+        if too_complex {
+            error.extensions.get_or_insert_with(Default::default).set("code", ErrorCode::QueryTooComplex.as_str());
+            continue;
+        }
         let clients_fault = error.path.is_empty()
             || ["Failed to parse", "Expected input type", "Invalid value for argument"]
                 .iter()

@@ -1,14 +1,16 @@
 //! The GraphQL schema: one module per domain, thin resolvers over the catalogue services.
 
+pub mod access;
 pub mod error;
 pub mod event;
 pub mod loaders;
+pub mod mutation;
 pub mod scalars;
 pub mod search;
 pub mod stats;
 pub mod taxonomy;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::catalog::Catalog;
 use crate::search::Search;
@@ -18,34 +20,37 @@ use crate::search::Search;
 pub struct Query(event::EventQuery, search::SearchQuery, stats::StatsQuery, taxonomy::TaxonomyQuery);
 
 /// The schema type served over HTTP.
-pub type ConveneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ConveneSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
 /// Limits that keep one request from taking the server down.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Queries without a token are answered.
+    pub anonymous_queries: bool,
 }
 
 impl Default for SchemaLimits {
     fn default() -> Self {
-        SchemaLimits { max_depth: 12, max_complexity: 5_000 }
+        SchemaLimits { max_depth: 12, max_complexity: 5_000, anonymous_queries: true }
     }
 }
 
 /// Builds the schema over a catalogue and its search index.
 pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> ConveneSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), mutation::Mutation, EmptySubscription)
         .data(loaders::loaders(catalog.clone()))
         .data(catalog)
         .data(search)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(error::ErrorCodes)
+        .extension(access::AccessPolicy { anonymous_queries: limits.anonymous_queries })
         .finish()
 }
 
 /// The SDL of the schema, as `convene schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), mutation::Mutation, EmptySubscription).finish().sdl()
 }

@@ -1,5 +1,6 @@
 //! HTTP: the routes of API.md and an [`Application`] a test can start on port 0.
 
+pub mod auth;
 pub mod graphql_http;
 pub mod metrics;
 
@@ -13,6 +14,7 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::web::Html;
 use poem::{get, EndpointExt, IntoResponse, Response, Route, Server};
 
+use crate::auth::{Authenticator, Principal};
 use crate::catalog::Catalog;
 use crate::config::ServeOptions;
 use crate::graphql::{build_schema, SchemaLimits};
@@ -36,10 +38,18 @@ impl std::fmt::Debug for Application {
 const LANDING_PAGE: &str = include_str!("landing.html");
 
 fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
-    let limits = SchemaLimits { max_depth: options.max_query_depth, max_complexity: options.max_query_complexity };
+    let limits = SchemaLimits {
+        max_depth: options.max_query_depth,
+        max_complexity: options.max_query_complexity,
+        anonymous_queries: !options.require_token,
+    };
     let schema = build_schema(catalog.clone(), search.clone(), limits);
     let metrics = Metrics::default();
-    let graphql = graphql_http::graphql_endpoint(schema).body_limit(options.body_limit);
+    let graphql =
+        graphql_http::graphql_endpoint(schema).body_limit(options.body_limit).with_hook(|request, graphql| {
+            graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous))
+        });
+    let graphql = auth::authenticated(Authenticator::new(catalog.db().clone()), graphql);
     let readiness_catalog = catalog.clone();
     Route::new()
         .at("/graphql", measured(metrics.clone(), "/graphql", graphql))

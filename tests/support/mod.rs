@@ -170,3 +170,14 @@ pub const SEED_EVENT: &str = include_str!("../fixtures/seed-event.ndjson");
 pub async fn import(catalog: &Catalog, ndjson: &str) -> convene::catalog::ImportReport {
     convene::commands::import_lines(catalog, ndjson.as_bytes(), 100).await.expect("import runs")
 }
+
+/// Runs a query as a principal and returns the whole response (data and errors) as JSON.
+pub async fn query_as(
+    schema: &ConveneSchema,
+    principal: convene::auth::Principal,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let request = Request::new(query).variables(async_graphql::Variables::from_json(variables)).data(principal);
+    serde_json::to_value(schema.execute(request).await).expect("responses serialise")
+}
