@@ -12,15 +12,16 @@ use tokio::sync::oneshot;
 use crate::db_test;
 use crate::support::{import, TestDb, SEED_EVENT};
 
-/// A server on a free port, stopped when dropped.
-struct RunningServer {
-    base: String,
+/// A server on a free port over the test's database and index.
+pub struct RunningServer {
+    pub base: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
-    async fn start(db: &TestDb) -> RunningServer {
+    /// Starts a server with the seed event imported.
+    pub async fn start(db: &TestDb) -> RunningServer {
         let catalog = db.catalog().await;
         import(&catalog, SEED_EVENT).await;
         let options = ServeOptions { bind: "127.0.0.1:0".parse().unwrap(), ..ServeOptions::default() };
@@ -34,7 +35,8 @@ impl RunningServer {
         RunningServer { base, stop: Some(stop), task }
     }
 
-    async fn stop(mut self) {
+    /// Stops it and waits for in-flight requests.
+    pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -87,7 +89,7 @@ async fn routes_answer_as_documented(db: &TestDb) {
 db_test!(routes_answer_as_documented);
 
 /// Installs the audit's npm packages once, from the lock file.
-fn audit_packages(audit_dir: &Path) {
+pub fn audit_packages(audit_dir: &Path) {
     if audit_dir.join("node_modules/graphql-http").exists() {
         return;
     }
@@ -100,7 +102,7 @@ fn audit_packages(audit_dir: &Path) {
 }
 
 async fn graphql_http_audit_passes_every_must(db: &TestDb) {
-    let audit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audit");
+    let audit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
     tokio::task::spawn_blocking({
         let audit_dir = audit_dir.clone();
         move || audit_packages(&audit_dir)
@@ -133,7 +135,7 @@ fn convene(url: &str, dir: &Path) -> Command {
 }
 
 /// Runs the binary off the async runtime and waits for it.
-async fn run_convene(db: &TestDb, arguments: &[&str]) -> std::process::Output {
+pub async fn run_convene(db: &TestDb, arguments: &[&str]) -> std::process::Output {
     let mut command = convene(&db.url, db.dir.path());
     command.args(arguments);
     tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()

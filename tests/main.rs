@@ -10,3 +10,4 @@ mod mutations;
 mod schema_file;
 mod search;
 mod stats;
+mod subscriptions;

@@ -88,3 +88,43 @@ impl SearchFilter {
         Box::new(BooleanQuery::new(clauses))
     }
 }
+
+fn any_in(values: &[String], wanted: &[String]) -> bool {
+    wanted.is_empty() || values.iter().any(|value| wanted.contains(value))
+}
+
+fn within(date: Option<chrono::NaiveDate>, range: Option<(Option<NaiveDate>, Option<NaiveDate>)>) -> bool {
+    match range {
+        None | Some((None, None)) => true,
+        Some((from, to)) => {
+            date.is_some_and(|date| from.is_none_or(|from| date >= from) && to.is_none_or(|to| date <= to))
+        }
+    }
+}
+
+impl SearchFilter {
+    /// True when a document passes the filter: the same meaning as the index query, decided
+    /// in memory (for live subscriptions).
+    pub fn matches(&self, document: &crate::EventDocument) -> bool {
+        let mut countries = document.countries.clone();
+        countries.extend(document.venue_country.clone());
+        let venue: Vec<String> = document.venue_country.iter().cloned().collect();
+        let regions: Vec<String> = [&document.regions_un, &document.regions_subregion, &document.regions_osce]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let organizers: Vec<String> = document.organizer_ids.iter().map(u64::to_string).collect();
+        let wanted_organizers: Vec<String> = self.organizers.iter().map(u64::to_string).collect();
+        let event_type: Vec<String> = document.event_type.iter().cloned().collect();
+        any_in(&countries, &self.countries)
+            && any_in(&venue, &self.venue_countries)
+            && any_in(&regions, &self.regions)
+            && any_in(&document.topic_slugs, &self.topics)
+            && any_in(&organizers, &wanted_organizers)
+            && any_in(&document.audience_slugs, &self.audiences)
+            && any_in(&event_type, &self.event_types)
+            && within(document.start_date, self.start_date)
+            && within(document.added_on, self.added_on)
+    }
+}

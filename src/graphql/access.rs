@@ -1,5 +1,5 @@
-//! Who may run what: a bad token is refused on every operation, and queries need a reader
-//! token when the server is configured so.
+//! Who may run what: a bad token is refused on every operation, and queries and
+//! subscriptions need a reader token when the server is configured so.
 
 use std::sync::Arc;
 
@@ -42,7 +42,8 @@ impl Extension for AccessPolicy {
         if principal == Principal::Invalid {
             return Err(refuse(ErrorCode::Unauthenticated, "the bearer token is unknown or revoked"));
         }
-        let only_queries = document.operations.iter().all(|(_, operation)| operation.node.ty == OperationType::Query);
+        let only_queries =
+            document.operations.iter().all(|(_, operation)| operation.node.ty != OperationType::Mutation);
         if only_queries
             && !self.anonymous_queries
             && !matches!(principal, Principal::Token(role) if role >= Role::Reader)

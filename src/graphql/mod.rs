@@ -8,9 +8,10 @@ pub mod mutation;
 pub mod scalars;
 pub mod search;
 pub mod stats;
+pub mod subscription;
 pub mod taxonomy;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::catalog::Catalog;
 use crate::search::Search;
@@ -20,7 +21,7 @@ use crate::search::Search;
 pub struct Query(event::EventQuery, search::SearchQuery, stats::StatsQuery, taxonomy::TaxonomyQuery);
 
 /// The schema type served over HTTP.
-pub type ConveneSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
+pub type ConveneSchema = Schema<Query, mutation::Mutation, subscription::Subscription>;
 
 /// Limits that keep one request from taking the server down.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +40,7 @@ impl Default for SchemaLimits {
 
 /// Builds the schema over a catalogue and its search index.
 pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> ConveneSchema {
-    Schema::build(Query::default(), mutation::Mutation, EmptySubscription)
+    Schema::build(Query::default(), mutation::Mutation, subscription::Subscription)
         .data(loaders::loaders(catalog.clone()))
         .data(catalog)
         .data(search)
@@ -52,5 +53,5 @@ pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> C
 
 /// The SDL of the schema, as `convene schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), mutation::Mutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), mutation::Mutation, subscription::Subscription).finish().sdl()
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod graphql_http;
 pub mod metrics;
+pub mod ws;
 
 use std::future::Future;
 use std::time::Duration;
@@ -45,15 +46,23 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
     };
     let schema = build_schema(catalog.clone(), search.clone(), limits);
     let metrics = Metrics::default();
+    let authenticator = Authenticator::new(catalog.db().clone());
+    let subscriptions = ws::subscriptions(schema.clone(), authenticator.clone());
     let graphql =
         graphql_http::graphql_endpoint(schema).body_limit(options.body_limit).with_hook(|request, graphql| {
             graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous))
         });
-    let graphql = auth::authenticated(Authenticator::new(catalog.db().clone()), graphql);
+    let graphql = auth::authenticated(authenticator, graphql);
     let readiness_catalog = catalog.clone();
     Route::new()
         .at("/graphql", measured(metrics.clone(), "/graphql", graphql))
-        .at("/graphiql", get(make_sync(|_| Html(GraphiQLSource::build().endpoint("/graphql").finish()))))
+        .at("/graphql/ws", get(subscriptions))
+        .at(
+            "/graphiql",
+            get(make_sync(|_| {
+                Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+            })),
+        )
         .at("/healthz", get(make_sync(|_| "ok")))
         .at(
             "/readyz",

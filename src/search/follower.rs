@@ -6,11 +6,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::Utc;
-use convene_index::{EventWriter, SearchIndex};
+use std::collections::HashMap;
+
+use convene_index::{EventDocument, EventWriter, SearchIndex};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::documents::documents;
 use crate::catalog::entity::change;
+use crate::catalog::write::ChangeKind;
 use crate::catalog::Catalog;
 
 /// Memory for the tantivy writer.
@@ -20,8 +23,19 @@ const STEP_CHANGES: u64 = 2_000;
 /// A gap in the sequence older than this is a rolled-back write, not one still committing.
 const GAP_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
+/// A change as subscribers see it: applied to the index, in sequence order.
+#[derive(Debug, Clone)]
+pub struct ChangeNotice {
+    pub seq: i64,
+    pub event_id: i64,
+    pub kind: ChangeKind,
+    /// The event as indexed; `None` once it is deleted.
+    pub document: Option<Arc<EventDocument>>,
+}
+
 /// Follows the outbox into one index.
 pub struct Follower {
+    notices: Option<tokio::sync::broadcast::Sender<Arc<ChangeNotice>>>,
     catalog: Catalog,
     index: Arc<SearchIndex>,
     writer: EventWriter,
@@ -36,7 +50,13 @@ impl Follower {
     pub fn new(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
         let writer = index.writer(WRITER_HEAP_BYTES)?;
         let watermark = index.applied_seq().unwrap_or(0);
-        Ok(Follower { catalog, index, writer, watermark, applied_above: BTreeSet::new() })
+        Ok(Follower { notices: None, catalog, index, writer, watermark, applied_above: BTreeSet::new() })
+    }
+
+    /// Announces every applied change on this channel.
+    pub fn with_notices(mut self, notices: tokio::sync::broadcast::Sender<Arc<ChangeNotice>>) -> Self {
+        self.notices = Some(notices);
+        self
     }
 
     /// The index it writes.
@@ -73,12 +93,13 @@ impl Follower {
         let mut ids: Vec<i64> = fresh.iter().map(|row| row.event_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut documents = documents(&self.catalog, &ids).await?;
+        let documents: HashMap<i64, Arc<EventDocument>> =
+            documents(&self.catalog, &ids).await?.into_iter().map(|(id, document)| (id, Arc::new(document))).collect();
         let writer = &mut self.writer;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
             for id in &ids {
-                match documents.remove(id) {
-                    Some(document) => writer.upsert(&document)?,
+                match documents.get(id) {
+                    Some(document) => writer.upsert(document)?,
                     None => writer.delete(*id as u64),
                 }
             }
@@ -87,6 +108,14 @@ impl Follower {
         })?;
         let index = self.index.clone();
         tokio::task::block_in_place(|| index.reload())?;
+        if let Some(notices) = &self.notices {
+            for row in &fresh {
+                let Some(kind) = ChangeKind::parse(&row.kind) else { continue };
+                let document = documents.get(&row.event_id).cloned();
+                // Nobody listening is not an error.
+                let _ = notices.send(Arc::new(ChangeNotice { seq: row.seq, event_id: row.event_id, kind, document }));
+            }
+        }
         self.applied_above.extend(fresh.iter().map(|row| row.seq));
         self.applied_above.retain(|&seq| seq > watermark);
         self.watermark = watermark;

@@ -15,8 +15,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::catalog::entity::event;
 use crate::catalog::Catalog;
-pub use follower::Follower;
+pub use follower::{ChangeNotice, Follower};
 pub use location::IndexLocation;
+
+/// Changes a slow subscriber may fall behind by before it misses some.
+const NOTICE_BUFFER: usize = 4_096;
 
 /// Events read from the database per batch while building an index.
 const BUILD_BATCH: u64 = 1_000;
@@ -78,6 +81,7 @@ pub async fn open_or_build(catalog: &Catalog, location: &IndexLocation) -> anyho
 pub struct Search {
     live: Arc<RwLock<Arc<SearchIndex>>>,
     applied: tokio::sync::watch::Receiver<i64>,
+    notices: tokio::sync::broadcast::Sender<Arc<ChangeNotice>>,
 }
 
 impl std::fmt::Debug for Search {
@@ -109,16 +113,26 @@ impl Search {
         poll: Duration,
     ) -> anyhow::Result<(Search, SearchTask)> {
         let (index, dir) = open_or_build(catalog, &location).await?;
-        let mut follower = Follower::new(catalog.clone(), index.clone()).context(
-            "the search index is in use by another process (is another server running on this data directory?)",
-        )?;
+        let (notices, _) = tokio::sync::broadcast::channel(NOTICE_BUFFER);
+        let mut follower = Follower::new(catalog.clone(), index.clone())
+            .context(
+                "the search index is in use by another process (is another server running on this data directory?)",
+            )?
+            .with_notices(notices.clone());
         follower.catch_up().await?;
         let (applied_sender, applied) = tokio::sync::watch::channel(follower.applied());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let live = Arc::new(RwLock::new(index));
-        let supervisor = Supervisor { follower, location, dir, live: live.clone(), applied: applied_sender };
+        let supervisor = Supervisor {
+            follower,
+            location,
+            dir,
+            live: live.clone(),
+            applied: applied_sender,
+            notices: notices.clone(),
+        };
         let handle = tokio::spawn(supervisor.run(poll, stopped));
-        Ok((Search { live, applied }, SearchTask { stop, handle }))
+        Ok((Search { live, applied, notices }, SearchTask { stop, handle }))
     }
 
     /// The live index.
@@ -138,6 +152,11 @@ impl Search {
         Ok(tokio::task::spawn_blocking(move || index.suggest(&prefix, limit)).await??)
     }
 
+    /// Every change from now on, as the index applies it (in sequence order).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<ChangeNotice>> {
+        self.notices.subscribe()
+    }
+
     /// Waits until the change `seq` is searchable; false on timeout.
     pub async fn wait_for(&self, seq: i64, timeout: Duration) -> bool {
         let mut applied = self.applied.clone();
@@ -154,6 +173,7 @@ struct Supervisor {
     dir: PathBuf,
     live: Arc<RwLock<Arc<SearchIndex>>>,
     applied: tokio::sync::watch::Sender<i64>,
+    notices: tokio::sync::broadcast::Sender<Arc<ChangeNotice>>,
 }
 
 impl Supervisor {
@@ -183,7 +203,7 @@ impl Supervisor {
             _ => return,
         };
         let follower = match Follower::new(self.follower.catalog().clone(), index.clone()) {
-            Ok(follower) => follower,
+            Ok(follower) => follower.with_notices(self.notices.clone()),
             Err(error) => {
                 tracing::debug!(%error, "the new index generation is still being written");
                 return;
