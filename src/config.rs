@@ -108,6 +108,18 @@ pub struct ServeOptions {
     /// Queries need a token with the reader role (mutations always need editor or admin).
     #[arg(long, env = "CONVENE_REQUIRE_TOKEN")]
     pub require_token: bool,
+    /// Requests per second each client (token, or address without one) may make; 0 for no limit.
+    #[arg(long, env = "CONVENE_RATE_LIMIT", default_value_t = 50.0)]
+    pub rate_limit: f64,
+    /// Requests a client may make at once before the rate limit applies.
+    #[arg(long, env = "CONVENE_RATE_BURST", default_value_t = 100.0)]
+    pub rate_burst: f64,
+    /// Milliseconds a request may take before it is answered with an error.
+    #[arg(long, env = "CONVENE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Origins browsers may call the API from, comma-separated; `*` for any.
+    #[arg(long, env = "CONVENE_CORS_ORIGINS", default_value = "*", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Deepest nesting a query may have.
     #[arg(long, env = "CONVENE_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
@@ -129,6 +141,10 @@ impl Default for ServeOptions {
             no_sample: false,
             sample_events: 300,
             require_token: false,
+            rate_limit: 50.0,
+            rate_burst: 100.0,
+            request_timeout_ms: 30_000,
+            cors_origins: vec!["*".to_string()],
             max_query_depth: 12,
             max_query_complexity: 5_000,
             body_limit: 1 << 20,

@@ -22,9 +22,14 @@ pub struct RunningServer {
 impl RunningServer {
     /// Starts a server with the seed event imported.
     pub async fn start(db: &TestDb) -> RunningServer {
+        Self::start_with(db, ServeOptions::default()).await
+    }
+
+    /// Starts a server with these options (on a free port).
+    pub async fn start_with(db: &TestDb, options: ServeOptions) -> RunningServer {
         let catalog = db.catalog().await;
         import(&catalog, SEED_EVENT).await;
-        let options = ServeOptions { bind: "127.0.0.1:0".parse().unwrap(), ..ServeOptions::default() };
+        let options = ServeOptions { bind: "127.0.0.1:0".parse().unwrap(), ..options };
         let search = db.search(&catalog).await;
         let application = Application::build(catalog, search, &options).await.unwrap();
         let base = format!("http://127.0.0.1:{}", application.port());

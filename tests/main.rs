@@ -5,6 +5,7 @@ mod support;
 mod catalog_import;
 mod graphql_events;
 mod http;
+mod limits;
 mod loaders;
 mod mutations;
 mod schema_file;

@@ -11,7 +11,11 @@ pub mod stats;
 pub mod subscription;
 pub mod taxonomy;
 
+use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{MergedObject, Schema};
+
+/// How many automatic persisted queries each process remembers.
+const PERSISTED_QUERIES: usize = 2_048;
 
 use crate::catalog::Catalog;
 use crate::search::Search;
@@ -47,6 +51,7 @@ pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> C
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(error::ErrorCodes)
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(PERSISTED_QUERIES)))
         .extension(access::AccessPolicy { anonymous_queries: limits.anonymous_queries })
         .finish()
 }

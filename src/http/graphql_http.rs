@@ -88,13 +88,22 @@ impl<E> GraphQLHttp<E> {
                     let msg = format!("Content-Type {content_type:?} is not application/json");
                     return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, msg));
                 }
+                // A body announced too large is refused before it is read.
+                let announced = req.header(header::CONTENT_LENGTH).and_then(|length| length.parse::<usize>().ok());
+                if announced.is_some_and(|length| length > self.body_limit) {
+                    return Err((
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("bodies are limited to {} bytes", self.body_limit),
+                    ));
+                }
                 let body = req.take_body().into_bytes_limit(self.body_limit).await;
                 let body = body.map_err(|e| (e.status(), e.to_string()))?;
                 async_graphql::http::receive_json(body.as_ref()).await.map_err(|e| bad(e.to_string()))?
             }
             _ => return Err((StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST".into())),
         };
-        if gql.query.is_empty() {
+        // An automatic persisted query may send only the hash of a query sent before.
+        if gql.query.is_empty() && !gql.extensions.contains_key("persistedQuery") {
             return Err(bad("Missing query".into()));
         }
         let wanted = gql.operation_name.clone();

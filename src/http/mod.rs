@@ -2,10 +2,12 @@
 
 pub mod auth;
 pub mod graphql_http;
+pub mod limits;
 pub mod metrics;
 pub mod ws;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -53,6 +55,10 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
             graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous))
         });
     let graphql = auth::authenticated(authenticator, graphql);
+    let limiter = Arc::new(limits::RateLimiter::new(options.rate_limit, options.rate_burst));
+    let timeout = Duration::from_millis(options.request_timeout_ms);
+    let graphql = limits::limited(limiter.clone(), timeout, graphql);
+    let subscriptions = limits::limited(limiter, timeout, subscriptions);
     let readiness_catalog = catalog.clone();
     Route::new()
         .at("/graphql", measured(metrics.clone(), "/graphql", graphql))
@@ -85,6 +91,19 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
         .at("/", get(make_sync(|_| Html(LANDING_PAGE))))
 }
 
+/// CORS for the configured origins (`*` for any).
+fn cors(origins: &[String]) -> poem::middleware::Cors {
+    let cors = poem::middleware::Cors::new()
+        .allow_methods([poem::http::Method::GET, poem::http::Method::POST, poem::http::Method::OPTIONS])
+        .allow_headers(["authorization", "content-type", "accept"])
+        .max_age(3600);
+    if origins.iter().any(|origin| origin == "*") {
+        cors
+    } else {
+        cors.allow_origins(origins.iter().map(String::as_str))
+    }
+}
+
 impl Application {
     /// Binds the listener and builds the routes over a migrated catalogue.
     pub async fn build(catalog: Catalog, search: Search, options: &ServeOptions) -> anyhow::Result<Self> {
@@ -94,7 +113,8 @@ impl Application {
             .first()
             .and_then(|address| address.as_socket_addr().map(|socket| socket.port()))
             .unwrap_or(options.bind.port());
-        let routes = routes(catalog, search, options).with(poem::middleware::Tracing).boxed();
+        let routes =
+            routes(catalog, search, options).with(cors(&options.cors_origins)).with(poem::middleware::Tracing).boxed();
         Ok(Application { acceptor, port, routes, grace: Duration::from_secs(options.shutdown_grace_secs) })
     }
 

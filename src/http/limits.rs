@@ -1,0 +1,113 @@
+//! What keeps the server up under careless and hostile clients: a rate limit per token (or per
+//! address without one) and a time limit per request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use poem::http::{header, StatusCode};
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+/// A token bucket per client: `per_second` requests sustained, `burst` at once.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+/// Buckets kept before full ones are forgotten.
+const MAX_BUCKETS: usize = 100_000;
+
+impl RateLimiter {
+    /// A limiter; `per_second` 0 lets everything through.
+    pub fn new(per_second: f64, burst: f64) -> Self {
+        RateLimiter { per_second, burst: burst.max(1.0), buckets: Mutex::default() }
+    }
+
+    /// Takes one request from the client's bucket, or says how long to wait.
+    pub fn check(&self, client: &str) -> Result<(), Duration> {
+        if self.per_second <= 0.0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("rate limiter");
+        if buckets.len() >= MAX_BUCKETS {
+            let (per_second, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * per_second < burst);
+        }
+        let (tokens, at) = buckets.entry(client.to_string()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
+        }
+    }
+}
+
+/// Who a request counts against: its bearer token, else its address.
+fn client_key(request: &Request) -> String {
+    if let Some(token) = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) {
+        return format!("token:{}", crate::auth::hash_token(token));
+    }
+    match request.remote_addr().as_socket_addr() {
+        Some(address) => format!("address:{}", address.ip()),
+        None => "address:unknown".to_string(),
+    }
+}
+
+fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
+}
+
+/// Wraps an endpoint with the rate limit and the per-request time limit.
+pub fn limited<E: Endpoint>(
+    limiter: Arc<RateLimiter>,
+    timeout: Duration,
+    endpoint: E,
+) -> impl Endpoint<Output = Response> {
+    let endpoint = Arc::new(endpoint);
+    poem::endpoint::make(move |request: Request| {
+        let limiter = limiter.clone();
+        let endpoint = endpoint.clone();
+        async move {
+            if let Err(wait) = limiter.check(&client_key(&request)) {
+                let mut response =
+                    graphql_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; retry later");
+                let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+                return Ok::<Response, poem::Error>(response);
+            }
+            Ok(match tokio::time::timeout(timeout, endpoint.call(request)).await {
+                Ok(Ok(output)) => output.into_response(),
+                Ok(Err(error)) => error.into_response(),
+                Err(_) => graphql_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "INTERNAL",
+                    &format!("the request took longer than {} ms", timeout.as_millis()),
+                ),
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RateLimiter;
+
+    #[test]
+    fn buckets_refill_and_are_per_client() {
+        let limiter = RateLimiter::new(10.0, 3.0);
+        assert!((0..3).all(|_| limiter.check("a").is_ok()));
+        let wait = limiter.check("a").unwrap_err();
+        assert!(wait.as_millis() > 0 && wait.as_millis() <= 100, "{wait:?}");
+        assert!(limiter.check("b").is_ok(), "another client has its own bucket");
+        std::thread::sleep(wait);
+        assert!(limiter.check("a").is_ok());
+        assert!(RateLimiter::new(0.0, 1.0).check("a").is_ok(), "0 disables the limit");
+    }
+}

@@ -1,0 +1,122 @@
+//! The limits that keep a public server up, through HTTP: rate limits with Retry-After, body
+//! size, request time, mutations over GET, persisted queries and CORS.
+
+use convene::config::ServeOptions;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::db_test;
+use crate::http::RunningServer;
+use crate::support::TestDb;
+
+async fn rate_limit_answers_429_with_retry_after(db: &TestDb) {
+    let server =
+        RunningServer::start_with(db, ServeOptions { rate_limit: 2.0, rate_burst: 5.0, ..Default::default() }).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql?query=%7Bevents%7BtotalCount%7D%7D", server.base);
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(client.get(&url).send().await.unwrap());
+    }
+    let limited: Vec<&reqwest::Response> = statuses.iter().filter(|response| response.status() == 429).collect();
+    assert!(limited.len() >= 6, "at most the burst (5) and a refill get through: {}", 12 - limited.len());
+    let retry_after: u64 = limited[0].headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    let other_client = client.get(&url).bearer_auth("someone-else").send().await.unwrap();
+    assert_ne!(other_client.status(), 429, "a token has its own bucket (here refused for being unknown, not limited)");
+    tokio::time::sleep(std::time::Duration::from_secs(retry_after)).await;
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200, "after Retry-After the client is served");
+    server.stop().await;
+}
+db_test!(rate_limit_answers_429_with_retry_after);
+
+async fn bodies_time_get_mutations_and_cors_are_bounded(db: &TestDb) {
+    let options = ServeOptions { cors_origins: vec!["https://dashboard.example".into()], ..Default::default() };
+    let server = RunningServer::start_with(db, options).await;
+    let client = reqwest::Client::new();
+    let graphql = format!("{}/graphql", server.base);
+
+    // A client announcing a 10 MB body is answered 413 before it has sent it.
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{{\"query\": \"",
+        10 * 1024 * 1024
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes()).await.unwrap();
+    let mut answer = vec![0_u8; 64];
+    let read = tokio::io::AsyncReadExt::read(&mut stream, &mut answer).await.unwrap();
+    let status_line = String::from_utf8_lossy(&answer[..read]).lines().next().unwrap_or_default().to_string();
+    assert_eq!(status_line, "HTTP/1.1 413 Payload Too Large", "a 10 MB body is refused");
+
+    let mutation = client.get(format!("{graphql}?query=mutation%7BdeleteEvent(id:%221%22)%7D")).send().await.unwrap();
+    assert_eq!(mutation.status(), 405);
+
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, &graphql)
+        .header("origin", "https://dashboard.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://dashboard.example");
+    let stranger = client
+        .request(reqwest::Method::OPTIONS, &graphql)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(stranger.headers().get("access-control-allow-origin").is_none(), "other origins get no CORS grant");
+    server.stop().await;
+
+    let server = RunningServer::start_with(db, ServeOptions { request_timeout_ms: 0, ..Default::default() }).await;
+    let slow = client
+        .post(format!("{}/graphql", server.base))
+        .json(&json!({"query": "{ events { totalCount } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slow.status(), 503);
+    server.stop().await;
+}
+db_test!(bodies_time_get_mutations_and_cors_are_bounded);
+
+async fn persisted_queries_take_a_hash_instead_of_the_text(db: &TestDb) {
+    let server = RunningServer::start(db).await;
+    let client = reqwest::Client::new();
+    let graphql = format!("{}/graphql", server.base);
+    let text = "{ events { totalCount } }";
+    let hash: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    let post = |body: Value| client.post(&graphql).json(&body).send();
+
+    let unknown: Value = post(json!({"extensions": extensions})).await.unwrap().json().await.unwrap();
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound", "{unknown}");
+    let registered: Value = post(json!({"query": text, "extensions": extensions})).await.unwrap().json().await.unwrap();
+    assert_eq!(registered["data"]["events"]["totalCount"], 1);
+    let by_hash: Value = post(json!({"extensions": extensions})).await.unwrap().json().await.unwrap();
+    assert_eq!(by_hash["data"]["events"]["totalCount"], 1, "{by_hash}");
+    let by_get = client
+        .get(format!("{graphql}?extensions={}", urlencode(&extensions.to_string())))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(by_get["data"]["events"]["totalCount"], 1, "{by_get}");
+    server.stop().await;
+}
+db_test!(persisted_queries_take_a_hash_instead_of_the_text);
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
