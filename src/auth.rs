@@ -15,7 +15,7 @@ use crate::catalog::entity::api_token;
 use crate::catalog::CatalogError;
 
 /// What a token may do; each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, async_graphql::Enum)]
 pub enum Role {
     /// Queries (when queries need a token).
     Reader,

@@ -215,3 +215,19 @@ async fn import_by_another_process_reaches_a_running_server(db: &TestDb) {
     server.stop().await;
 }
 db_test!(import_by_another_process_reaches_a_running_server);
+
+async fn token_commands_create_list_and_revoke(db: &TestDb) {
+    let created = run_convene(db, &["token", "create", "--role", "editor", "--name", "newsroom"]).await;
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let secret = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    assert!(secret.starts_with("cvn_") && secret.len() > 40, "{secret}");
+    let listed = String::from_utf8(run_convene(db, &["token", "list"]).await.stdout).unwrap();
+    assert!(listed.contains("editor\tnewsroom") && listed.contains("active"), "{listed}");
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    let id = listed.split('\t').next().unwrap().to_string();
+    assert!(run_convene(db, &["token", "revoke", &id]).await.status.success());
+    let listed = String::from_utf8(run_convene(db, &["token", "list"]).await.stdout).unwrap();
+    assert!(listed.contains("revoked"), "{listed}");
+    assert!(!run_convene(db, &["token", "revoke", "999"]).await.status.success(), "an unknown id fails");
+}
+db_test!(token_commands_create_list_and_revoke);

@@ -176,3 +176,45 @@ async fn deep_queries_are_refused_as_too_complex() {
     assert_eq!(code(&response), "QUERY_TOO_COMPLEX", "past the depth limit of 12: {response}");
     db.finish().await;
 }
+
+async fn admins_change_the_taxonomy_and_tokens(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let schema = schema(db, &catalog).await;
+    query_as(&schema, EDITOR, CREATE, json!({"input": input()})).await;
+    let relabel =
+        "mutation { updateTopic(slug: \"anti-corruption\", label: \"Integrity and anti-corruption\") { slug label } }";
+    assert_eq!(code(&query_as(&schema, EDITOR, relabel, json!({})).await), "FORBIDDEN");
+    let done = query_as(&schema, Principal::Token(Role::Admin), relabel, json!({})).await;
+    assert_eq!(done["data"]["updateTopic"]["label"], "Integrity and anti-corruption", "{done}");
+    searchable(db, &catalog).await;
+    assert_eq!(count(&schema, "integrity").await, (1, 1), "the event is reindexed under the new label");
+    let missing = query_as(
+        &schema,
+        Principal::Token(Role::Admin),
+        "mutation { updateAudience(slug: \"nobody\", label: \"x\") { slug } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(code(&missing), "NOT_FOUND");
+
+    let created = query_as(
+        &schema,
+        Principal::Token(Role::Admin),
+        "mutation { createToken(role: READER, name: \"kiosk\") }",
+        json!({}),
+    )
+    .await;
+    let secret = created["data"]["createToken"].as_str().unwrap().to_string();
+    let authenticator = Authenticator::new(catalog.db().clone());
+    assert_eq!(
+        authenticator.principal(Some(&format!("Bearer {secret}"))).await.unwrap(),
+        Principal::Token(Role::Reader)
+    );
+    let id = convene::auth::list_tokens(catalog.db()).await.unwrap().last().unwrap().id;
+    let revoke = format!("mutation {{ revokeToken(id: \"{id}\") }}");
+    assert_eq!(code(&query_as(&schema, EDITOR, &revoke, json!({})).await), "FORBIDDEN");
+    query_as(&schema, Principal::Token(Role::Admin), &revoke, json!({})).await;
+    let fresh = Authenticator::new(catalog.db().clone());
+    assert_eq!(fresh.principal(Some(&format!("Bearer {secret}"))).await.unwrap(), Principal::Invalid);
+}
+db_test!(admins_change_the_taxonomy_and_tokens);

@@ -156,6 +156,15 @@ impl Catalog {
         Ok((event.ok_or_else(|| CatalogError::NotFound(format!("event {event_id}")))?, kind))
     }
 
+    /// Gives a topic or audience a new label; its events are marked updated.
+    pub async fn relabel(&self, table: &'static str, slug: &str, label: &str) -> Result<(), CatalogError> {
+        let txn = self.db.begin().await?;
+        write::relabel(&txn, table, slug, label).await?;
+        txn.commit().await?;
+        self.changed.notify_one();
+        Ok(())
+    }
+
     /// Deletes an event, recording the change.
     pub async fn delete_event(&self, event_id: i64) -> Result<(), CatalogError> {
         let txn = self.db.begin().await?;

@@ -341,3 +341,36 @@ pub async fn delete_event(txn: &DatabaseTransaction, event_id: i64) -> Result<()
     }
     record_change(txn, event_id, ChangeKind::Deleted).await
 }
+
+/// Relabels a topic or audience (`table` is `topics` or `audiences`) and records an update of
+/// every event carrying it, so indexes and subscribers follow. `NotFound` for an unknown slug.
+pub async fn relabel(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    slug: &str,
+    label: &str,
+) -> Result<Vec<i64>, CatalogError> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(CatalogError::invalid("label", "must not be empty"));
+    }
+    let update = Query::update().table(table).value("label", label).and_where(Expr::col("slug").eq(slug)).to_owned();
+    if txn.execute(&update).await?.rows_affected() == 0 {
+        return Err(CatalogError::NotFound(format!("{slug:?} in {table}")));
+    }
+    let (link_table, link_column) =
+        if table == "topics" { ("event_topics", "topic_id") } else { ("event_audiences", "audience_id") };
+    let ids = Query::select().column("id").from(table).and_where(Expr::col("slug").eq(slug)).to_owned();
+    let events = Query::select()
+        .column("event_id")
+        .from(link_table)
+        .and_where(Expr::col(link_column).in_subquery(ids))
+        .to_owned();
+    let mut event_ids = Vec::new();
+    for row in txn.query_all(&events).await? {
+        let event_id: i64 = row.try_get("", "event_id")?;
+        record_change(txn, event_id, ChangeKind::Updated).await?;
+        event_ids.push(event_id);
+    }
+    Ok(event_ids)
+}

@@ -6,6 +6,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::error::{ApiResult, ErrorCode};
 use super::event::Event;
 use super::scalars::Date;
+use super::taxonomy::{Audience, Topic};
 use crate::auth::{Principal, Role};
 use crate::catalog::record::{EventRecord, VenueRecord};
 use crate::catalog::write::WriteMode;
@@ -134,6 +135,40 @@ impl Mutation {
         require(ctx, Role::Editor)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.delete_event(parse_id(&id)?).await.api()?;
+        Ok(id)
+    }
+
+    /// Gives a topic a new label (admin); events carrying it are reindexed.
+    async fn update_topic(&self, ctx: &Context<'_>, slug: String, label: String) -> async_graphql::Result<Topic> {
+        require(ctx, Role::Admin)?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        catalog.relabel("topics", &slug, &label).await.api()?;
+        Ok(Topic { slug, label: label.trim().to_string() })
+    }
+
+    /// Gives an audience a new label (admin).
+    async fn update_audience(&self, ctx: &Context<'_>, slug: String, label: String) -> async_graphql::Result<Audience> {
+        require(ctx, Role::Admin)?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        catalog.relabel("audiences", &slug, &label).await.api()?;
+        Ok(Audience { slug, label: label.trim().to_string() })
+    }
+
+    /// Creates an API token (admin) and returns its secret, shown this once.
+    async fn create_token(&self, ctx: &Context<'_>, role: Role, name: Option<String>) -> async_graphql::Result<String> {
+        require(ctx, Role::Admin)?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        crate::auth::create_token(catalog.db(), role, name).await.api()
+    }
+
+    /// Revokes an API token by id (admin).
+    async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        require(ctx, Role::Admin)?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let token_id = id
+            .parse::<i64>()
+            .map_err(|_| ErrorCode::BadUserInput.error(format!("id: {:?} is not a token id", id.as_str())))?;
+        crate::auth::revoke_token(catalog.db(), token_id).await.api()?;
         Ok(id)
     }
 
