@@ -172,3 +172,33 @@ async fn sparse_foreign_records_import_without_loss(db: &TestDb) {
     assert_eq!(nodes[1]["venue"], json!({"city": "Warsaw", "country": null}));
 }
 db_test!(sparse_foreign_records_import_without_loss);
+
+async fn batches_fall_back_to_one_record_at_a_time(db: &TestDb) {
+    let catalog = db.catalog().await;
+    // The same source URL twice in one batch: the second line updates the first.
+    let twice =
+        [r#"{"source_url": "x:1", "title": "First title"}"#, r#"{"source_url": "x:1", "title": "Second title"}"#]
+            .join("\n");
+    let report = import(&catalog, &twice).await;
+    assert_eq!((report.imported, report.updated), (1, 1));
+    // A slug another event holds makes the database refuse one record: only that one is lost.
+    let taken = event_by_source(db, &catalog, "x:1").await["slug"].as_str().unwrap().to_string();
+    let clash = format!(
+        "{}\n{}\n{}",
+        r#"{"source_url": "x:2", "title": "Kept before"}"#,
+        format_args!(r#"{{"source_url": "x:3", "title": "Clashing", "slug": "{taken}"}}"#),
+        r#"{"source_url": "x:4", "title": "Kept after"}"#
+    );
+    let report = import(&catalog, &clash).await;
+    assert_eq!(report.imported, 2);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].line, 2);
+    assert!(report.rejected[0].reason.starts_with("could not be stored"), "{}", report.rejected[0].reason);
+    let data =
+        query(&schema(db, &catalog).await, "{ events(orderBy: TITLE_ASC) { nodes { title } } }", json!({})).await;
+    assert_eq!(
+        data["events"]["nodes"],
+        json!([{"title": "Kept after"}, {"title": "Kept before"}, {"title": "Second title"}])
+    );
+}
+db_test!(batches_fall_back_to_one_record_at_a_time);

@@ -2,6 +2,7 @@
 //!
 //! GraphQL resolvers and CLI commands call [`Catalog`]; nothing outside this module builds SQL.
 
+pub mod bulk;
 pub mod entity;
 pub mod error;
 pub mod export;
@@ -52,6 +53,14 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    fn count(&mut self, event_id: i64, kind: ChangeKind) {
+        self.event_ids.push(event_id);
+        match kind {
+            ChangeKind::Updated => self.updated += 1,
+            _ => self.imported += 1,
+        }
+    }
+
     /// Adds another batch's counts to this one.
     pub fn absorb(&mut self, other: ImportReport) {
         self.imported += other.imported;
@@ -97,32 +106,65 @@ impl Catalog {
     /// under its own savepoint, so a bad one is rejected and the others are kept.
     pub async fn import_batch(&self, records: Vec<NumberedRecord>) -> Result<ImportReport, CatalogError> {
         let mut report = ImportReport::default();
+        let mut resolved = Vec::with_capacity(records.len());
+        for (line, parsed) in records {
+            let outcome = parsed.map_err(|reason| (line, reason)).and_then(|record| {
+                resolve::resolve(&self.reference, record).map_err(|error| (line, error.to_string()))
+            });
+            match outcome {
+                Ok(event) => resolved.push((line, event)),
+                Err((line, reason)) => report.rejected.push(Rejection { line, reason }),
+            }
+        }
         let txn = self.db.begin().await?;
         let mut cache = WriteCache::default();
-        for (line, parsed) in records {
-            let record = match parsed {
-                Ok(record) => record,
-                Err(reason) => {
-                    report.rejected.push(Rejection { line, reason });
-                    continue;
-                }
-            };
-            let resolved = match resolve::resolve(&self.reference, record) {
-                Ok(resolved) => resolved,
-                Err(error) => {
-                    report.rejected.push(Rejection { line, reason: error.to_string() });
-                    continue;
-                }
-            };
+        let events: Vec<resolve::ResolvedEvent> = resolved.iter().map(|(_, event)| event.clone()).collect();
+        let fast = if bulk::eligible(&events) && !events.is_empty() {
             let savepoint = txn.begin().await?;
-            match write::write_event(&savepoint, &mut cache, resolved, WriteMode::Upsert).await {
+            match bulk::write_batch(&savepoint, &mut cache, &events).await {
+                Ok(results) => {
+                    savepoint.commit().await?;
+                    Some(results)
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "batch write failed; writing record by record");
+                    savepoint.rollback().await?;
+                    cache.clear();
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        match fast {
+            Some(results) => {
+                for (event_id, kind) in results {
+                    report.count(event_id, kind);
+                }
+            }
+            None => self.write_one_by_one(&txn, &mut cache, resolved, &mut report).await?,
+        }
+        txn.commit().await?;
+        self.changed.notify_one();
+        report.rejected.sort_by_key(|rejection| rejection.line);
+        Ok(report)
+    }
+
+    /// The slow path of a batch: each record under its own savepoint, so a record the
+    /// database refuses is rejected alone with the reason.
+    async fn write_one_by_one(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        cache: &mut WriteCache,
+        resolved: Vec<(usize, resolve::ResolvedEvent)>,
+        report: &mut ImportReport,
+    ) -> Result<(), CatalogError> {
+        for (line, event) in resolved {
+            let savepoint = txn.begin().await?;
+            match write::write_event(&savepoint, cache, event, WriteMode::Upsert).await {
                 Ok((event_id, kind)) => {
                     savepoint.commit().await?;
-                    report.event_ids.push(event_id);
-                    match kind {
-                        ChangeKind::Updated => report.updated += 1,
-                        _ => report.imported += 1,
-                    }
+                    report.count(event_id, kind);
                 }
                 Err(error) => {
                     savepoint.rollback().await?;
@@ -135,9 +177,7 @@ impl Catalog {
                 }
             }
         }
-        txn.commit().await?;
-        self.changed.notify_one();
-        Ok(report)
+        Ok(())
     }
 
     /// Writes one record in its own transaction and returns the stored event: the path

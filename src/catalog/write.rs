@@ -49,7 +49,7 @@ impl ChangeKind {
 /// sharing organizers and topics looks each up once.
 #[derive(Debug, Default)]
 pub struct WriteCache {
-    ids: HashMap<(&'static str, String), i64>,
+    pub(crate) ids: HashMap<(&'static str, String), i64>,
 }
 
 impl WriteCache {
@@ -114,7 +114,7 @@ async fn ensure_organizer(
     Ok(parent_id)
 }
 
-fn venue_key(venue: &ResolvedVenue) -> String {
+pub(crate) fn venue_key(venue: &ResolvedVenue) -> String {
     let parts = [&venue.name, &venue.address, &venue.city, &venue.country_code];
     parts.iter().map(|part| part.as_deref().unwrap_or("").to_lowercase()).collect::<Vec<_>>().join("\u{1f}")
 }
@@ -150,7 +150,7 @@ async fn ensure_labels(
 
 /// A new event's slug: its title, then a hash of its source URL (or of a random number), so
 /// slugs stay readable, unique and the same on every import of the same record.
-fn new_slug(event: &ResolvedEvent) -> String {
+pub(crate) fn new_slug(event: &ResolvedEvent) -> String {
     let seed = match &event.source_url {
         Some(url) => url.clone(),
         None => rand::random::<u64>().to_string(),

@@ -97,7 +97,25 @@ pub fn limited<E: Endpoint>(
 
 #[cfg(test)]
 mod tests {
-    use super::RateLimiter;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use poem::Endpoint;
+
+    use super::{limited, RateLimiter};
+
+    #[tokio::test]
+    async fn slow_requests_are_cut_off() {
+        let slow = poem::endpoint::make(|_| async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Ok::<&str, poem::Error>("late")
+        });
+        let endpoint = limited(Arc::new(RateLimiter::new(0.0, 1.0)), Duration::from_millis(20), slow);
+        let response = endpoint.call(poem::Request::default()).await.unwrap();
+        assert_eq!(response.status(), 503);
+        let body = response.into_body().into_string().await.unwrap();
+        assert!(body.contains("the request took longer than 20 ms"), "{body}");
+    }
 
     #[test]
     fn buckets_refill_and_are_per_client() {

@@ -1,0 +1,278 @@
+//! The fast path of an import batch: the same rows as [`super::write::write_event`] writes one
+//! record at a time, written with a handful of multi-row statements for the whole batch.
+//! Any failure sends the batch back to the record-at-a-time path, which pins the error on its
+//! record.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
+
+use super::error::CatalogError;
+use super::resolve::ResolvedEvent;
+use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
+
+/// Rows per multi-row statement, well under every backend's parameter limit.
+const CHUNK: usize = 400;
+
+/// Inserts missing rows keyed by a unique text column and returns the ids of all `keys`.
+async fn ensure_keys(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    table: &'static str,
+    key_column: &'static str,
+    columns: &[&'static str],
+    rows: Vec<(String, Vec<Value>)>,
+) -> Result<(), CatalogError> {
+    let mut seen = HashSet::new();
+    let missing: Vec<(String, Vec<Value>)> = rows
+        .into_iter()
+        .filter(|(key, _)| !cache.ids.contains_key(&(table, key.clone())) && seen.insert(key.clone()))
+        .collect();
+    for chunk in missing.chunks(CHUNK) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(table)
+            .columns(columns.iter().copied())
+            .on_conflict(OnConflict::column(key_column).do_nothing().to_owned());
+        for (_, values) in chunk {
+            insert.values_panic(values.iter().cloned().map(Expr::val));
+        }
+        txn.execute(&insert).await?;
+        let keys: Vec<String> = chunk.iter().map(|(key, _)| key.clone()).collect();
+        let select = Query::select()
+            .columns(["id", key_column])
+            .from(table)
+            .and_where(Expr::col(key_column).is_in(keys))
+            .to_owned();
+        for row in txn.query_all(&select).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let key: String = row.try_get("", key_column)?;
+            cache.ids.insert((table, key), id);
+        }
+    }
+    Ok(())
+}
+
+fn id_of(cache: &WriteCache, table: &'static str, key: &str) -> Result<i64, CatalogError> {
+    cache.ids.get(&(table, key.to_string())).copied().ok_or_else(|| CatalogError::NotFound(format!("{table} {key}")))
+}
+
+/// True when the batch can take the fast path: no two records share a source URL or slug.
+pub fn eligible(events: &[ResolvedEvent]) -> bool {
+    let mut keys = HashSet::new();
+    events.iter().all(|event| {
+        let url_free = event.source_url.as_ref().is_none_or(|url| keys.insert(format!("u:{url}")));
+        let slug_free = event.slug.as_ref().is_none_or(|slug| keys.insert(format!("s:{slug}")));
+        url_free && slug_free
+    })
+}
+
+/// Writes a batch of resolved events (upsert by `source_url`, else by slug) with multi-row
+/// statements; returns each event's id and what happened to it, in input order.
+pub async fn write_batch(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    events: &[ResolvedEvent],
+) -> Result<Vec<(i64, ChangeKind)>, CatalogError> {
+    // Organizers, level by level, so each unit's parent id is known.
+    let depth = events.iter().map(|event| event.organizer_path.len()).max().unwrap_or(0);
+    for level in 1..=depth {
+        let mut rows = Vec::new();
+        for event in events.iter().filter(|event| event.organizer_path.len() >= level) {
+            let path = &event.organizer_path[..level];
+            let parent = if level > 1 {
+                Some(id_of(cache, "organizers", &organizer_path_key(&path[..level - 1]))?)
+            } else {
+                None
+            };
+            let key = organizer_path_key(path);
+            rows.push((key.clone(), vec![parent.into(), path[level - 1].clone().into(), key.into()]));
+        }
+        ensure_keys(txn, cache, "organizers", "path_key", &["parent_id", "name", "path_key"], rows).await?;
+    }
+    let venues: Vec<(String, Vec<Value>)> = events
+        .iter()
+        .filter_map(|event| event.venue.as_ref())
+        .map(|venue| {
+            let key = venue_key(venue);
+            let values = vec![
+                key.clone().into(),
+                venue.name.clone().into(),
+                venue.address.clone().into(),
+                venue.city.clone().into(),
+                venue.country_code.clone().into(),
+            ];
+            (key, values)
+        })
+        .collect();
+    ensure_keys(txn, cache, "venues", "venue_key", &["venue_key", "name", "address", "city", "country_code"], venues)
+        .await?;
+    for (table, labels) in [
+        ("topics", events.iter().flat_map(|event| &event.topics).collect::<Vec<_>>()),
+        ("audiences", events.iter().flat_map(|event| &event.audiences).collect::<Vec<_>>()),
+    ] {
+        let rows = labels
+            .into_iter()
+            .map(|label| (label.slug.clone(), vec![label.slug.clone().into(), label.label.clone().into()]))
+            .collect();
+        ensure_keys(txn, cache, table, "slug", &["slug", "label"], rows).await?;
+    }
+
+    // Which events exist already.
+    let mut existing: HashMap<String, i64> = HashMap::new();
+    for (column, values) in [
+        ("source_url", events.iter().filter_map(|event| event.source_url.clone()).collect::<Vec<_>>()),
+        (
+            "slug",
+            events.iter().filter(|event| event.source_url.is_none()).filter_map(|event| event.slug.clone()).collect(),
+        ),
+    ] {
+        for chunk in values.chunks(CHUNK) {
+            let select = Query::select()
+                .columns(["id", column])
+                .from("events")
+                .and_where(Expr::col(column).is_in(chunk.to_vec()))
+                .to_owned();
+            for row in txn.query_all(&select).await? {
+                let key: String = row.try_get("", column)?;
+                existing.insert(format!("{column}:{key}"), row.try_get("", "id")?);
+            }
+        }
+    }
+    let existing_id = |event: &ResolvedEvent| match (&event.source_url, &event.slug) {
+        (Some(url), _) => existing.get(&format!("source_url:{url}")).copied(),
+        (None, Some(slug)) => existing.get(&format!("slug:{slug}")).copied(),
+        (None, None) => None,
+    };
+
+    let now = Utc::now();
+    let mut results: Vec<Option<(i64, ChangeKind)>> = vec![None; events.len()];
+    let mut new_rows: Vec<(usize, String, Vec<Value>)> = Vec::new();
+    for (position, event) in events.iter().enumerate() {
+        let organizer_id = if event.organizer_path.is_empty() {
+            None
+        } else {
+            Some(id_of(cache, "organizers", &organizer_path_key(&event.organizer_path))?)
+        };
+        let venue_id = match &event.venue {
+            Some(venue) => Some(id_of(cache, "venues", &venue_key(venue))?),
+            None => None,
+        };
+        let fields: Vec<(&'static str, Value)> = vec![
+            ("title", event.title.clone().into()),
+            ("subtitle", event.subtitle.clone().into()),
+            ("description", event.description.clone().into()),
+            ("event_type", event.event_type.clone().into()),
+            ("start_date", event.start_date.into()),
+            ("end_date", event.end_date.into()),
+            ("added_on", event.added_on.into()),
+            ("source_url", event.source_url.clone().into()),
+            ("organizer_id", organizer_id.into()),
+            ("venue_id", venue_id.into()),
+            ("updated_at", now.into()),
+        ];
+        match existing_id(event) {
+            Some(id) => {
+                let mut update = Query::update();
+                update.table("events").and_where(Expr::col("id").eq(id));
+                for (column, value) in fields {
+                    update.value(column, value);
+                }
+                if let Some(slug) = &event.slug {
+                    update.value("slug", slug.clone());
+                }
+                txn.execute(&update).await?;
+                results[position] = Some((id, ChangeKind::Updated));
+            }
+            None => {
+                let slug = event.slug.clone().unwrap_or_else(|| new_slug(event));
+                let mut values: Vec<Value> = fields.into_iter().map(|(_, value)| value).collect();
+                values.push(slug.clone().into());
+                values.push(now.into());
+                new_rows.push((position, slug, values));
+            }
+        }
+    }
+    let event_columns = [
+        "title",
+        "subtitle",
+        "description",
+        "event_type",
+        "start_date",
+        "end_date",
+        "added_on",
+        "source_url",
+        "organizer_id",
+        "venue_id",
+        "updated_at",
+        "slug",
+        "created_at",
+    ];
+    for chunk in new_rows.chunks(CHUNK) {
+        let mut insert = Query::insert();
+        insert.into_table("events").columns(event_columns).returning(Query::returning().columns(["id", "slug"]));
+        for (_, _, values) in chunk {
+            insert.values_panic(values.iter().cloned().map(Expr::val));
+        }
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        for row in txn.query_all(&insert).await? {
+            ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
+        }
+        for (position, slug, _) in chunk {
+            let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
+            results[*position] = Some((id, ChangeKind::Created));
+        }
+    }
+    let results: Vec<(i64, ChangeKind)> =
+        results.into_iter().map(|result| result.expect("every event written")).collect();
+
+    // Links: drop those of updated events, insert everyone's.
+    let updated: Vec<i64> =
+        results.iter().filter(|(_, kind)| *kind == ChangeKind::Updated).map(|(id, _)| *id).collect();
+    for table in ["event_countries", "event_topics", "event_audiences"] {
+        for chunk in updated.chunks(CHUNK) {
+            txn.execute(
+                &Query::delete().from_table(table).and_where(Expr::col("event_id").is_in(chunk.to_vec())).to_owned(),
+            )
+            .await?;
+        }
+    }
+    let mut countries: Vec<Vec<Value>> = Vec::new();
+    let mut topics: Vec<Vec<Value>> = Vec::new();
+    let mut audiences: Vec<Vec<Value>> = Vec::new();
+    for (event, (id, _)) in events.iter().zip(&results) {
+        for (position, code) in event.country_codes.iter().enumerate() {
+            countries.push(vec![(*id).into(), code.clone().into(), (position as i32).into()]);
+        }
+        for (position, label) in event.topics.iter().enumerate() {
+            topics.push(vec![(*id).into(), id_of(cache, "topics", &label.slug)?.into(), (position as i32).into()]);
+        }
+        for (position, label) in event.audiences.iter().enumerate() {
+            audiences.push(vec![
+                (*id).into(),
+                id_of(cache, "audiences", &label.slug)?.into(),
+                (position as i32).into(),
+            ]);
+        }
+    }
+    let changes: Vec<Vec<Value>> =
+        results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();
+    for (table, columns, rows) in [
+        ("event_countries", ["event_id", "country_code", "position"], countries),
+        ("event_topics", ["event_id", "topic_id", "position"], topics),
+        ("event_audiences", ["event_id", "audience_id", "position"], audiences),
+        ("changes", ["event_id", "kind", "created_at"], changes),
+    ] {
+        for chunk in rows.chunks(CHUNK) {
+            let mut insert = Query::insert();
+            insert.into_table(table).columns(columns);
+            for values in chunk {
+                insert.values_panic(values.iter().cloned().map(Expr::val));
+            }
+            txn.execute(&insert).await?;
+        }
+    }
+    Ok(results)
+}
