@@ -34,12 +34,20 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
         None => ProgressBar::new_spinner()
             .with_style(ProgressStyle::with_template("{spinner} {bytes} read, {per_sec}").expect("a valid template")),
     };
+    let started = std::time::Instant::now();
     let report = import_lines(&catalog, BufReader::new(progress.wrap_read(reader)), options.batch_size).await?;
     progress.finish_and_clear();
+    let stored = started.elapsed();
     // `import` returns once what it loaded is searchable.
     let location = IndexLocation::new(global.data_dir.join("index"));
     let seq = catalog.last_change_seq().await?;
     make_searchable(&catalog, &location, seq, SEARCHABLE_TIMEOUT).await.context("making the import searchable")?;
+    tracing::info!(
+        events = report.imported + report.updated,
+        stored_seconds = stored.as_secs_f64(),
+        searchable_seconds = started.elapsed().as_secs_f64(),
+        "import finished"
+    );
     for rejection in &report.rejected {
         eprintln!("line {}: {}", rejection.line, rejection.reason);
     }
