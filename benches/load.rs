@@ -1,0 +1,202 @@
+//! Load and latency against a running Convene server, from a separate process, with the
+//! PostgreSQL equivalents beside it when the server runs on PostgreSQL.
+//!
+//! `cargo bench --bench load -- BASE_URL EDITOR_TOKEN [DATABASE_URL]` prints Markdown table
+//! rows; `benches/run.sh` starts the server, runs this and writes BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+
+const QUERIES: [(&str, &str); 7] = [
+    ("one word", "border"),
+    ("two words", "drug trafficking"),
+    ("phrase", "\"chemical precursors\""),
+    ("typo", "trafickking"),
+    ("prefix", "precurs"),
+    ("words + filter", "cybercrime workshop"),
+    ("exclusion", "elections -observation"),
+];
+
+fn percentile(samples: &mut [Duration], fraction: f64) -> f64 {
+    samples.sort_unstable();
+    samples[((samples.len() - 1) as f64 * fraction).round() as usize].as_secs_f64() * 1e3
+}
+
+async fn post(client: &reqwest::Client, base: &str, token: Option<&str>, body: Value) -> Value {
+    let mut request = client.post(format!("{base}/graphql")).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response: Value = request.send().await.expect("the server answers").json().await.expect("JSON");
+    assert!(response["errors"].is_null(), "{response}");
+    response
+}
+
+/// Times `runs` sequential calls; returns (p50, p99) in milliseconds.
+async fn sequential<F, Fut, T>(runs: usize, mut call: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    call().await; // warm-up
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(call().await);
+        samples.push(started.elapsed());
+    }
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99))
+}
+
+const SEARCH: &str = "query($q: String!, $filter: EventFilter) { search(query: $q, filter: $filter, first: 20, facets: [REGION, TOPIC, YEAR]) {
+  totalHits hits { score event { id title } highlights { field snippet } } facets { dimension buckets { key count } } } }";
+
+const FRONTEND: &str = "query($filter: EventFilter) { events(first: 20, filter: $filter) { totalCount edges { node {
+  id title startDate organizer { name path } venue { name city country { code name } } countries { code name } topics { slug label } } } } }";
+
+async fn search_rows(client: &reqwest::Client, base: &str) {
+    for (label, text) in QUERIES {
+        let filter = if label.contains("filter") { json!({"regions": ["143"]}) } else { Value::Null };
+        let (p50, p99) = sequential(100, || {
+            post(client, base, None, json!({"query": SEARCH, "variables": {"q": text, "filter": filter}}))
+        })
+        .await;
+        println!("| Convene search over HTTP, {label} `{text}` | {p50:.1} | {p99:.1} |");
+    }
+}
+
+async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let base = base.to_string();
+        workers.push(tokio::spawn(async move {
+            let regions = ["039", "143", "151", "155", "145"];
+            let mut samples = Vec::new();
+            let mut round = worker;
+            while Instant::now() < deadline {
+                let filter = json!({"regions": [regions[round % regions.len()]], "startDate": {"from": "2010-01-01", "to": "2020-12-31"}});
+                let started = Instant::now();
+                post(&client, &base, None, json!({"query": FRONTEND, "variables": {"filter": filter}})).await;
+                samples.push(started.elapsed());
+                round += 1;
+            }
+            samples
+        }));
+    }
+    let mut samples = Vec::new();
+    for worker in workers {
+        samples.extend(worker.await.expect("a worker"));
+    }
+    let rps = samples.len() as f64 / seconds as f64;
+    let p99 = percentile(&mut samples, 0.99);
+    println!("| Convene frontend page (20 events, nested, region+date filter), {concurrency} clients | {rps:.0} req/s | p99 {p99:.1} ms |");
+}
+
+async fn stats_rows(client: &reqwest::Client, base: &str) {
+    let body = json!({"query": "{ eventStats(groupBy: [REGION, YEAR]) { total buckets { count keys { key } } } }"});
+    let (p50, p99) = sequential(30, || async {
+        post(client, base, None, body.clone()).await;
+    })
+    .await;
+    println!("| Convene eventStats [REGION, YEAR] over HTTP | {p50:.1} | {p99:.1} |");
+}
+
+async fn freshness(client: &reqwest::Client, base: &str, token: &str) {
+    let mut samples = Vec::new();
+    for round in 0..30 {
+        let word = format!("zqfresh{round}x{}", std::process::id());
+        let create = json!({"query": "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+            "variables": {"input": {"title": format!("Freshness probe {word}")}}});
+        post(client, base, Some(token), create).await;
+        let returned = Instant::now();
+        loop {
+            let found = post(
+                client,
+                base,
+                None,
+                json!({"query": "query($q: String!) { search(query: $q) { totalHits } }", "variables": {"q": word}}),
+            )
+            .await;
+            if found["data"]["search"]["totalHits"] == 1 {
+                break;
+            }
+            assert!(returned.elapsed() < Duration::from_secs(10), "never became searchable");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        samples.push(returned.elapsed());
+    }
+    println!(
+        "| Freshness: mutation returned -> visible in search | p50 {:.0} ms | p99 {:.0} ms |",
+        percentile(&mut samples.clone(), 0.5),
+        percentile(&mut samples, 0.99)
+    );
+}
+
+async fn sql(db: &DatabaseConnection, text: &str) {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), text.to_string())).await.expect("SQL runs");
+}
+
+async fn postgres_rows(database_url: &str) {
+    let db = Database::connect(database_url).await.expect("PostgreSQL");
+    // The peer: PostgreSQL full-text search over the same events, as a PostgreSQL user would set it up.
+    sql(&db, "ALTER TABLE events ADD COLUMN IF NOT EXISTS bench_tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', coalesce(title, '')), 'A') || setweight(to_tsvector('english', coalesce(subtitle, '')), 'B')
+        || setweight(to_tsvector('english', coalesce(description, '')), 'C')) STORED").await;
+    sql(&db, "CREATE INDEX IF NOT EXISTS events_bench_tsv ON events USING gin (bench_tsv)").await;
+    sql(&db, "ANALYZE").await;
+    for (label, text) in QUERIES {
+        let term = text.replace('\'', "''");
+        let region = if label.contains("filter") {
+            "AND e.id IN (SELECT ec.event_id FROM event_countries ec JOIN country_regions cr ON cr.country_code = ec.country_code WHERE cr.region_code = '143')"
+        } else {
+            ""
+        };
+        let hits = format!("SELECT e.id, e.title, ts_rank(e.bench_tsv, q) AS rank FROM events e, websearch_to_tsquery('english', '{term}') q
+            WHERE e.bench_tsv @@ q {region} ORDER BY rank DESC LIMIT 20");
+        let total = format!("SELECT count(*) FROM events e, websearch_to_tsquery('english', '{term}') q WHERE e.bench_tsv @@ q {region}");
+        let facet = format!("SELECT cr.region_code, count(DISTINCT e.id) FROM events e CROSS JOIN websearch_to_tsquery('english', '{term}') q
+            JOIN event_countries ec ON ec.event_id = e.id JOIN country_regions cr ON cr.country_code = ec.country_code
+            JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION' WHERE e.bench_tsv @@ q {region} GROUP BY 1");
+        let years = format!("SELECT extract(year FROM e.start_date), count(*) FROM events e, websearch_to_tsquery('english', '{term}') q WHERE e.bench_tsv @@ q {region} GROUP BY 1");
+        let (p50, p99) = sequential(30, || async {
+            for statement in [&hits, &total, &facet, &years] {
+                db.query_all_raw(Statement::from_string(db.get_database_backend(), statement.clone()))
+                    .await
+                    .expect("SQL runs");
+            }
+        })
+        .await;
+        println!("| PostgreSQL FTS (tsvector + GIN, ts_rank, GROUP BY facets), {label} | {p50:.1} | {p99:.1} |");
+    }
+    let group_by = "SELECT cr.region_code, extract(year FROM e.start_date) AS year, count(DISTINCT e.id) FROM events e
+        JOIN (SELECT event_id, country_code FROM event_countries UNION SELECT e2.id, v.country_code FROM events e2 JOIN venues v ON v.id = e2.venue_id) c ON c.event_id = e.id
+        JOIN country_regions cr ON cr.country_code = c.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION'
+        GROUP BY 1, 2";
+    let (p50, p99) = sequential(10, || async {
+        db.query_all_raw(Statement::from_string(db.get_database_backend(), group_by.to_string()))
+            .await
+            .expect("SQL runs");
+    })
+    .await;
+    println!("| PostgreSQL GROUP BY region x year | {p50:.1} | {p99:.1} |");
+}
+
+#[tokio::main]
+async fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).filter(|argument| argument != "--bench").collect();
+    let base = arguments.first().expect("usage: load BASE_URL EDITOR_TOKEN [DATABASE_URL]").clone();
+    let token = arguments.get(1).expect("an editor token").clone();
+    let client = reqwest::Client::new();
+    search_rows(&client, &base).await;
+    stats_rows(&client, &base).await;
+    frontend_load(&base, 16, 10).await;
+    freshness(&client, &base, &token).await;
+    if let Some(database_url) = arguments.get(2).filter(|url| url.starts_with("postgres")) {
+        postgres_rows(database_url).await;
+    }
+}

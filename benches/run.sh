@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmarks Convene against its limit (tantivy alone, in-process) and its peers (PostgreSQL
+# full-text search and GROUP BY on the same data), on SQLite and PostgreSQL, and writes the
+# results to BENCHMARKS.md.
+#
+#   benches/run.sh [EVENTS ...]   sizes to measure (default: 100000), release build
+#   benches/run.sh --smoke        10,000 events on a debug build, results to a temporary file:
+#                                 what CI runs so the suite cannot rot
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=release
+output=BENCHMARKS.md
+sizes=("$@")
+if [ "${1:-}" = "--smoke" ]; then
+  profile=debug
+  sizes=(10000)
+  output=$(mktemp)
+fi
+[ ${#sizes[@]} -gt 0 ] || sizes=(100000)
+admin_url=${CONVENE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+
+cargo_flags=()
+[ "$profile" = release ] && cargo_flags=(--release)
+cargo build "${cargo_flags[@]}" --bin convene
+executables=$(cargo build "${cargo_flags[@]}" --benches --message-format=json |
+  python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and "bench" in m["target"]["kind"]:
+        print(m["target"]["name"], m["executable"])')
+engine=$(echo "$executables" | awk '$1=="engine"{print $2}')
+load=$(echo "$executables" | awk '$1=="load"{print $2}')
+convene=target/$profile/convene
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+report=$work/report.md
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`benches/run.sh ${*:-}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $profile build."
+  echo "The machine is shared: compare rows of one run, not runs."
+} > "$report"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+for events in "${sizes[@]}"; do
+  echo "== $events events"
+  "$convene" generate --events "$events" --seed 1 > "$work/events.ndjson"
+  {
+    echo
+    echo "## $events events"
+    echo
+    echo "### The limit: tantivy alone, in-process (\`benches/engine.rs\`)"
+    echo
+    echo "| measure | value |"
+    echo "|---|---|"
+    BENCH_EVENTS=$events "$engine"
+  } >> "$report"
+
+  for backend in sqlite postgres; do
+    data_dir=$work/$backend
+    flags=(--data-dir "$data_dir" --log warn)
+    database_url=""
+    if [ "$backend" = postgres ]; then
+      name="convene_bench_$$"
+      psql "$admin_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
+      database_url="${admin_url%/*}/$name"
+      flags+=(--database-url "$database_url")
+    fi
+    started=$(date +%s.%N)
+    "$convene" "${flags[@]}" import "$work/events.ndjson" > /dev/null
+    import_seconds=$(python3 -c "import sys; print(f'{$(date +%s.%N) - $started:.1f}')")
+    token=$("$convene" "${flags[@]}" token create --role editor --name bench)
+    port=$(free_port)
+    started=$(date +%s.%N)
+    "$convene" "${flags[@]}" serve --no-sample --rate-limit 0 --bind "127.0.0.1:$port" &
+    server_pid=$!
+    until curl -fs "http://127.0.0.1:$port/readyz" > /dev/null; do sleep 0.05; done
+    ready_seconds=$(python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')")
+    {
+      echo
+      echo "### Convene on $backend"
+      echo
+      echo "| measure | p50 ms (or value) | p99 ms (or value) |"
+      echo "|---|---|---|"
+      echo "| import until searchable (\`convene import\`) | ${import_seconds} s | $(python3 -c "print(f'{$events / $import_seconds:.0f}')") events/s |"
+      echo "| start-up to ready (index present) | ${ready_seconds} s | |"
+      "$load" "http://127.0.0.1:$port" "$token" "$database_url"
+      echo "| server peak RSS after the load | $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' "/proc/$server_pid/status") | |"
+    } >> "$report"
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=""
+    if [ "$backend" = postgres ]; then
+      psql "$admin_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+    fi
+  done
+done
+
+cp "$report" "$output"
+echo "wrote $output"
