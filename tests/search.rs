@@ -232,3 +232,67 @@ async fn index_follows_writes_restarts_and_deletion(db: &TestDb) {
     task.stop().await;
 }
 db_test!(index_follows_writes_restarts_and_deletion);
+
+async fn filtered_lists_from_the_index_match_the_database(db: &TestDb) {
+    use convene::catalog::filter::{DateRange, EventFilter};
+    use convene::catalog::page::{EventOrder, PageRequest};
+    let catalog = db.catalog().await;
+    let records: Vec<String> =
+        convene::generate::generate(120, 5).map(|record| serde_json::to_string(&record).unwrap()).collect();
+    import(&catalog, &records.join("\n")).await;
+    let schema = schema(db, &catalog).await;
+    let from = chrono::NaiveDate::from_ymd_opt(2008, 1, 1);
+    let filters = [
+        (json!({"regions": ["039"]}), EventFilter { regions: vec!["039".into()], ..Default::default() }),
+        (
+            json!({"countries": ["KZ", "KG"], "startDate": {"from": "2008-01-01"}}),
+            EventFilter {
+                countries: vec!["KZ".into(), "KG".into()],
+                start_date: Some(DateRange { from, to: None }),
+                ..Default::default()
+            },
+        ),
+        (
+            json!({"eventTypes": ["workshop"]}),
+            EventFilter { event_types: vec!["workshop".into()], ..Default::default() },
+        ),
+    ];
+    let orders = [
+        ("START_DATE_DESC", EventOrder::StartDateDesc),
+        ("START_DATE_ASC", EventOrder::StartDateAsc),
+        ("ADDED_ON_DESC", EventOrder::AddedOnDesc),
+    ];
+    for (graphql_filter, domain_filter) in &filters {
+        for (order_name, order) in orders {
+            let everything = PageRequest { first: Some(100), ..Default::default() };
+            let from_sql = convene::catalog::read::events_page(
+                catalog.db(),
+                catalog.reference(),
+                domain_filter,
+                order,
+                &everything,
+            )
+            .await
+            .unwrap();
+            let expected: Vec<Value> = from_sql.events.iter().map(|event| json!(event.id.to_string())).collect();
+            assert!(!expected.is_empty(), "{graphql_filter}");
+            let mut forward = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let page = query(&schema, "query($f: EventFilter, $o: EventOrder, $a: String) { events(filter: $f, orderBy: $o, first: 7, after: $a) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }", json!({"f": graphql_filter, "o": order_name, "a": after})).await;
+                assert_eq!(page["events"]["totalCount"], expected.len());
+                forward.extend(page["events"]["nodes"].as_array().unwrap().iter().map(|node| node["id"].clone()));
+                if page["events"]["pageInfo"]["hasNextPage"] == false {
+                    break;
+                }
+                after = page["events"]["pageInfo"]["endCursor"].clone();
+            }
+            assert_eq!(forward, expected, "{graphql_filter} {order_name} forward");
+            let last = query(&schema, "query($f: EventFilter, $o: EventOrder) { events(filter: $f, orderBy: $o, last: 5) { nodes { id } pageInfo { hasPreviousPage } } }", json!({"f": graphql_filter, "o": order_name})).await;
+            let tail: Vec<Value> =
+                last["events"]["nodes"].as_array().unwrap().iter().map(|node| node["id"].clone()).collect();
+            assert_eq!(tail, expected[expected.len().saturating_sub(5)..], "{graphql_filter} {order_name} last 5");
+        }
+    }
+}
+db_test!(filtered_lists_from_the_index_match_the_database);

@@ -9,6 +9,7 @@ pub mod highlight;
 pub mod query;
 pub mod schema;
 pub mod search;
+pub mod sorted;
 
 pub use collector::{Hit, HitCursor};
 pub use document::EventDocument;
@@ -17,3 +18,4 @@ pub use highlight::MatchWord;
 pub use search::{
     EventWriter, FacetCounts, FacetField, IndexError, SearchIndex, SearchRequest, SearchResults, StatsResults,
 };
+pub use sorted::{DateField, DateKey, DateOrder};

@@ -201,6 +201,11 @@ impl SearchIndex {
         Ok(self.reader.reload()?)
     }
 
+    /// A searcher over the latest reloaded commit.
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
     /// The schema's fields.
     pub fn fields(&self) -> &Fields {
         &self.fields

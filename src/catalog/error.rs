@@ -14,6 +14,9 @@ pub enum CatalogError {
     /// The database failed; the cause is logged, never shown to users.
     #[error("database error")]
     Database(#[from] DbErr),
+    /// Something else of ours failed (the search index, a task); logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl CatalogError {
@@ -24,6 +27,6 @@ impl CatalogError {
 
     /// True when the caller, not the service, is at fault.
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, CatalogError::Database(_))
+        !matches!(self, CatalogError::Database(_) | CatalogError::Internal(_))
     }
 }

@@ -22,6 +22,8 @@ pub struct EventPage {
     pub order: EventOrder,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// How many events pass the filter, when the page's source counted them already.
+    pub total: Option<u64>,
 }
 
 impl EventPage {
@@ -62,6 +64,7 @@ pub async fn events_page(
         order,
         has_next_page: if plan.forward { has_more } else { has_cursor },
         has_previous_page: if plan.forward { has_cursor } else { has_more },
+        total: None,
     })
 }
 

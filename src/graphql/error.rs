@@ -40,7 +40,7 @@ fn code_of(error: &CatalogError) -> ErrorCode {
     match error {
         CatalogError::InvalidInput { .. } => ErrorCode::BadUserInput,
         CatalogError::NotFound(_) => ErrorCode::NotFound,
-        CatalogError::Database(_) => ErrorCode::Internal,
+        CatalogError::Database(_) | CatalogError::Internal(_) => ErrorCode::Internal,
     }
 }
 

@@ -253,6 +253,9 @@ impl EventConnection {
     }
     /// How many events pass the filter, on every page together.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        if let Some(total) = self.page.total {
+            return Ok(total);
+        }
         let catalog = ctx.data_unchecked::<Catalog>();
         read::count_events(catalog.db(), catalog.reference(), &self.filter).await.api()
     }

@@ -104,6 +104,18 @@ pub fn require(ctx: &Context<'_>, role: Role) -> async_graphql::Result<()> {
     }
 }
 
+/// Waits (at most a second) until this process's index holds the writes just made, so what a
+/// mutation returns is what `events`, `search` and `eventStats` show next.
+async fn settle(ctx: &Context<'_>) {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    let search = ctx.data_unchecked::<crate::search::Search>();
+    if let Ok(seq) = catalog.last_change_seq().await {
+        if !search.wait_for(seq, std::time::Duration::from_secs(1)).await {
+            tracing::warn!(seq, "the index did not apply a write within a second");
+        }
+    }
+}
+
 fn parse_id(id: &ID) -> async_graphql::Result<i64> {
     id.parse::<i64>().map_err(|_| ErrorCode::BadUserInput.error(format!("id: {:?} is not an event id", id.as_str())))
 }
@@ -119,6 +131,7 @@ impl Mutation {
         require(ctx, Role::Editor)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         let (event, _) = catalog.write_one(input.into(), WriteMode::Create).await.api()?;
+        settle(ctx).await;
         Ok(Event::single(event))
     }
 
@@ -127,6 +140,7 @@ impl Mutation {
         require(ctx, Role::Editor)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         let (event, _) = catalog.write_one(input.into(), WriteMode::Update(parse_id(&id)?)).await.api()?;
+        settle(ctx).await;
         Ok(Event::single(event))
     }
 
@@ -135,6 +149,7 @@ impl Mutation {
         require(ctx, Role::Editor)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.delete_event(parse_id(&id)?).await.api()?;
+        settle(ctx).await;
         Ok(id)
     }
 
@@ -143,6 +158,7 @@ impl Mutation {
         require(ctx, Role::Admin)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.relabel("topics", &slug, &label).await.api()?;
+        settle(ctx).await;
         Ok(Topic { slug, label: label.trim().to_string() })
     }
 
@@ -151,6 +167,7 @@ impl Mutation {
         require(ctx, Role::Admin)?;
         let catalog = ctx.data_unchecked::<Catalog>();
         catalog.relabel("audiences", &slug, &label).await.api()?;
+        settle(ctx).await;
         Ok(Audience { slug, label: label.trim().to_string() })
     }
 
@@ -180,6 +197,7 @@ impl Mutation {
         let records: Vec<NumberedRecord> =
             input.into_iter().enumerate().map(|(index, event)| (index, Ok(event.into()))).collect();
         let report = catalog.import_batch(records).await.api()?;
+        settle(ctx).await;
         Ok(ImportReport {
             imported: report.imported as i32,
             updated: report.updated as i32,

@@ -5,17 +5,16 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use base64::Engine;
-use convene_index::{FacetField, HitCursor, SearchFilter, SearchRequest};
+use convene_index::{FacetField, HitCursor, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use super::error::{loader_error, ApiResult, ErrorCode};
 use super::event::{Event, EventFilter, PageInfo};
 use super::loaders::{Loaders, Preloaded, Selection};
 use super::taxonomy::RegionScheme;
-use crate::catalog::filter::EventFilter as DomainFilter;
 use crate::catalog::reference::RegionScheme as Scheme;
 use crate::catalog::{read, Catalog, CatalogError};
-use crate::search::Search;
+use crate::search::{search_filter, Search};
 
 /// A dimension events are counted by.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,45 +120,6 @@ fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
         .and_then(|json| serde_json::from_slice::<SearchCursor>(&json).ok())
         .map(|cursor| HitCursor { score: f32::from_bits(cursor.s), id: cursor.i })
         .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
-}
-
-/// The index filter for a domain filter: countries resolved, regions checked.
-pub fn search_filter(catalog: &Catalog, filter: &DomainFilter) -> Result<SearchFilter, CatalogError> {
-    let reference = catalog.reference();
-    let codes = |field: &str, spellings: &[String]| -> Result<Vec<String>, CatalogError> {
-        spellings
-            .iter()
-            .enumerate()
-            .map(|(position, spelling)| {
-                reference.resolve_country(spelling).map(|country| country.code.clone()).ok_or_else(|| {
-                    CatalogError::invalid(
-                        format!("filter.{field}[{position}]"),
-                        format!("unknown country {spelling:?}"),
-                    )
-                })
-            })
-            .collect()
-    };
-    for (position, region) in filter.regions.iter().enumerate() {
-        if reference.region(region).is_none() {
-            return Err(CatalogError::invalid(
-                format!("filter.regions[{position}]"),
-                format!("unknown region {region:?}"),
-            ));
-        }
-    }
-    let range = |range: &Option<crate::catalog::filter::DateRange>| range.map(|range| (range.from, range.to));
-    Ok(SearchFilter {
-        countries: codes("countries", &filter.countries)?,
-        venue_countries: codes("venueCountries", &filter.venue_countries)?,
-        regions: filter.regions.clone(),
-        topics: filter.topics.clone(),
-        organizers: filter.organizers.iter().map(|&id| id as u64).collect(),
-        audiences: filter.audiences.clone(),
-        event_types: filter.event_types.clone(),
-        start_date: range(&filter.start_date),
-        added_on: range(&filter.added_on),
-    })
 }
 
 /// Readable labels for the keys of the dimensions a request counts by, loaded once.

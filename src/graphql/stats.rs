@@ -4,10 +4,11 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::error::{ApiResult, ErrorCode};
 use super::event::EventFilter;
-use super::search::{search_filter, Bucket, Dimension, Labels};
+use super::search::{Bucket, Dimension, Labels};
 use super::taxonomy::RegionScheme;
 use crate::catalog::reference::RegionScheme as Scheme;
 use crate::catalog::Catalog;
+use crate::search::search_filter;
 use crate::search::Search;
 
 /// One combination of keys, one per `groupBy` dimension in order, and its count.

@@ -9,10 +9,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::error::ApiResult;
 use super::event::{Event, EventFilter};
-use super::search::search_filter;
 use crate::catalog::write::ChangeKind as DomainKind;
 use crate::catalog::{read, Catalog};
-use crate::search::{ChangeNotice, Search};
+use crate::search::{search_filter, ChangeNotice, Search};
 
 /// What happened to an event.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

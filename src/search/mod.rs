@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod follower;
+pub mod listing;
 pub mod location;
 
 use std::path::PathBuf;
@@ -14,7 +15,9 @@ use convene_index::{SearchIndex, SearchRequest, SearchResults};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::catalog::entity::event;
-use crate::catalog::Catalog;
+use crate::catalog::filter::EventFilter as DomainFilter;
+use crate::catalog::{Catalog, CatalogError};
+use convene_index::SearchFilter;
 pub use follower::{ChangeNotice, Follower};
 pub use location::IndexLocation;
 
@@ -264,4 +267,43 @@ pub async fn reindex(catalog: &Catalog, location: &IndexLocation) -> anyhow::Res
         }
     }
     Ok(index.len())
+}
+
+/// The index filter for a domain filter: countries resolved, regions checked.
+pub fn search_filter(catalog: &Catalog, filter: &DomainFilter) -> Result<SearchFilter, CatalogError> {
+    let reference = catalog.reference();
+    let codes = |field: &str, spellings: &[String]| -> Result<Vec<String>, CatalogError> {
+        spellings
+            .iter()
+            .enumerate()
+            .map(|(position, spelling)| {
+                reference.resolve_country(spelling).map(|country| country.code.clone()).ok_or_else(|| {
+                    CatalogError::invalid(
+                        format!("filter.{field}[{position}]"),
+                        format!("unknown country {spelling:?}"),
+                    )
+                })
+            })
+            .collect()
+    };
+    for (position, region) in filter.regions.iter().enumerate() {
+        if reference.region(region).is_none() {
+            return Err(CatalogError::invalid(
+                format!("filter.regions[{position}]"),
+                format!("unknown region {region:?}"),
+            ));
+        }
+    }
+    let range = |range: &Option<crate::catalog::filter::DateRange>| range.map(|range| (range.from, range.to));
+    Ok(SearchFilter {
+        countries: codes("countries", &filter.countries)?,
+        venue_countries: codes("venueCountries", &filter.venue_countries)?,
+        regions: filter.regions.clone(),
+        topics: filter.topics.clone(),
+        organizers: filter.organizers.iter().map(|&id| id as u64).collect(),
+        audiences: filter.audiences.clone(),
+        event_types: filter.event_types.clone(),
+        start_date: range(&filter.start_date),
+        added_on: range(&filter.added_on),
+    })
 }
