@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn missing_dates_come_last_both_ways() {
         let order = DateOrder { field: DateField::StartDate, descending: true, reverse: false, after: None, limit: 10 };
-        let mut keys = vec![
+        let mut keys = [
             DateKey { date: None, id: 1 },
             DateKey { date: Some(10), id: 2 },
             DateKey { date: Some(20), id: 3 },
