@@ -33,9 +33,9 @@ fn key_of(cursor: &Cursor) -> Result<DateKey, CatalogError> {
     Ok(DateKey { date, id: cursor.id as u64 })
 }
 
-/// True when the index should answer: a filter that narrows, in a date order.
-pub fn answers(filter: &EventFilter, order: EventOrder) -> bool {
-    !filter.is_empty() && date_field(order).is_some()
+/// True when the index should answer: every date order (the database keeps `TITLE_ASC`).
+pub fn answers(order: EventOrder) -> bool {
+    date_field(order).is_some()
 }
 
 /// A page of events under a filter, from the index.
