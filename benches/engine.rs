@@ -125,6 +125,25 @@ async fn main() -> anyhow::Result<()> {
         p99.as_secs_f64() * 1e3
     );
 
+    for (label, filter) in [
+        ("no filter", SearchFilter::default()),
+        ("regions 039", SearchFilter { regions: vec!["039".into()], ..Default::default() }),
+    ] {
+        let order = convene_index::DateOrder {
+            field: convene_index::DateField::StartDate,
+            descending: true,
+            reverse: false,
+            after: None,
+            limit: 21,
+        };
+        let (p50, p99) = time(30, || index.list_by_date(&filter, order).unwrap());
+        println!(
+            "| events page by start date, {label} (21 ids + total) | p50 {:.1} ms, p99 {:.1} ms |",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
+    }
+
     let queries = [
         "border",
         "drug trafficking",

@@ -302,15 +302,13 @@ impl EventQuery {
         let catalog = ctx.data_unchecked::<Catalog>();
         let filter = filter.unwrap_or_default().into_domain()?;
         let request = PageRequest { first: first.map(i64::from), after, last: last.map(i64::from), before };
-        let page = read::events_page(
-            catalog.db(),
-            catalog.reference(),
-            &filter,
-            order_by.unwrap_or_default().into(),
-            &request,
-        )
-        .await
-        .api()?;
+        let order = order_by.unwrap_or_default().into();
+        let page = if crate::search::listing::answers(order) {
+            let search = ctx.data_unchecked::<crate::search::Search>();
+            crate::search::listing::events_page(search, catalog, &filter, order, &request).await.api()?
+        } else {
+            read::events_page(catalog.db(), catalog.reference(), &filter, order, &request).await.api()?
+        };
         Ok(EventConnection { page, filter })
     }
 }
