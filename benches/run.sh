@@ -105,5 +105,13 @@ for events in "${sizes[@]}"; do
   done
 done
 
-cp "$report" "$output"
+# BENCHMARKS.md keeps its hand-written part (targets, changes and their effects) above the
+# marker; the measured tables below it are replaced.
+marker='<!-- measured: everything below is written by benches/run.sh -->'
+if [ "$output" = BENCHMARKS.md ] && grep -qF "$marker" BENCHMARKS.md 2>/dev/null; then
+  { awk -v marker="$marker" '{ print } $0 == marker { exit }' BENCHMARKS.md; tail -n +2 "$report"; } > "$work/combined.md"
+  cp "$work/combined.md" "$output"
+else
+  cp "$report" "$output"
+fi
 echo "wrote $output"
