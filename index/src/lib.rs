@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod collector;
+pub mod counting;
 pub mod document;
 pub mod filter;
 pub mod highlight;

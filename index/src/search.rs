@@ -13,6 +13,7 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::collector::{Hit, HitCursor, PageCollector};
+use crate::counting::CountCollector;
 use crate::document::EventDocument;
 use crate::filter::SearchFilter;
 use crate::highlight::MatchWord;
@@ -65,6 +66,14 @@ pub struct FacetCounts {
 pub struct StatsResults {
     pub total: u64,
     pub buckets: Vec<(Vec<Option<String>>, u64)>,
+}
+
+/// By count, then keys; "no value" after every value among equals.
+fn sort_buckets(buckets: &mut [(Vec<Option<String>>, u64)]) {
+    let keys = |bucket: &(Vec<Option<String>>, u64)| {
+        bucket.0.iter().map(|key| (key.is_none(), key.clone())).collect::<Vec<_>>()
+    };
+    buckets.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| keys(left).cmp(&keys(right))));
 }
 
 /// Walks nested terms aggregations into flat (keys, count) rows.
@@ -260,41 +269,22 @@ impl SearchIndex {
 
     /// Counts the matches of a query by each dimension, in one pass.
     pub fn count(&self, query: &dyn Query, facets: &[FacetField]) -> Result<Vec<FacetCounts>, IndexError> {
-        let schema = &self.fields.schema;
-        let mut request = serde_json::Map::new();
-        for (position, facet) in facets.iter().enumerate() {
-            let field = schema.get_field_name(self.facet_field(*facet));
-            request.insert(
-                position.to_string(),
-                serde_json::json!({"terms": {"field": field, "size": 65_000, "segment_size": 65_000, "missing": MISSING}}),
-            );
-        }
-        let aggregations: Aggregations = serde_json::from_value(serde_json::Value::Object(request))?;
-        let context = AggContextParams::new(AggregationLimitsGuard::default(), TokenizerManager::default());
-        let collector = AggregationCollector::from_aggs(aggregations, context);
-        let results = serde_json::to_value(self.reader.searcher().search(query, &collector)?)?;
+        let collector = CountCollector { fields: self.field_names(facets), combined: false };
+        let tables = self.reader.searcher().search(query, &collector)?;
         Ok(facets
             .iter()
-            .enumerate()
-            .map(|(position, facet)| {
-                let empty = Vec::new();
-                let buckets = results[position.to_string()]["buckets"].as_array().unwrap_or(&empty);
-                let mut counts: Vec<(Option<String>, u64)> = buckets
-                    .iter()
-                    .filter_map(|bucket| {
-                        let key = bucket["key"].as_str()?;
-                        let count = bucket["doc_count"].as_u64()?;
-                        Some(((key != MISSING).then(|| key.to_string()), count))
-                    })
-                    .filter(|(_, count)| *count > 0)
-                    .collect();
-                // By count, then key; the bucket of events without a value last among equals.
-                counts.sort_by(|left, right| {
-                    right.1.cmp(&left.1).then_with(|| (left.0.is_none(), &left.0).cmp(&(right.0.is_none(), &right.0)))
-                });
-                FacetCounts { field: *facet, buckets: counts }
+            .zip(tables)
+            .map(|(facet, table)| {
+                let mut buckets: Vec<(Vec<Option<String>>, u64)> = table.into_iter().collect();
+                sort_buckets(&mut buckets);
+                let buckets = buckets.into_iter().map(|(mut keys, count)| (keys.pop().flatten(), count)).collect();
+                FacetCounts { field: *facet, buckets }
             })
             .collect())
+    }
+
+    fn field_names(&self, facets: &[FacetField]) -> Vec<String> {
+        facets.iter().map(|facet| self.fields.schema.get_field_name(self.facet_field(*facet)).to_string()).collect()
     }
 
     /// Counts the matches of a query and filter grouped by several dimensions at once (a
@@ -313,6 +303,23 @@ impl SearchIndex {
             let total = searcher.search(&query, &Count)? as u64;
             return Ok(StatsResults { total, buckets: vec![(Vec::new(), total)] });
         }
+        let collector = CountCollector { fields: self.field_names(group_by), combined: true };
+        match searcher.search(&query, &(Count, collector)) {
+            Ok((total, mut tables)) => {
+                let mut buckets: Vec<(Vec<Option<String>>, u64)> =
+                    tables.pop().unwrap_or_default().into_iter().collect();
+                sort_buckets(&mut buckets);
+                Ok(StatsResults { total: total as u64, buckets })
+            }
+            // Too many combinations for the dense table: count with nested aggregations.
+            Err(tantivy::TantivyError::InvalidArgument(_)) => self.stats_by_aggregation(&*query, group_by),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// [`Self::stats`] through tantivy's nested terms aggregations: slower, but without a
+    /// limit on the number of combinations.
+    pub fn stats_by_aggregation(&self, query: &dyn Query, group_by: &[FacetField]) -> Result<StatsResults, IndexError> {
         let schema = &self.fields.schema;
         let mut request: Option<serde_json::Value> = None;
         for (depth, facet) in group_by.iter().enumerate().rev() {
@@ -323,20 +330,18 @@ impl SearchIndex {
             }
             request = Some(terms);
         }
-        let request = serde_json::json!({ "0": request.expect("at least one dimension") });
-        let aggregations: Aggregations = serde_json::from_value(request)?;
+        let Some(request) = request else {
+            let total = self.reader.searcher().search(query, &Count)? as u64;
+            return Ok(StatsResults { total, buckets: vec![(Vec::new(), total)] });
+        };
+        let aggregations: Aggregations = serde_json::from_value(serde_json::json!({ "0": request }))?;
         let context = AggContextParams::new(AggregationLimitsGuard::default(), TokenizerManager::default());
         let collector = AggregationCollector::from_aggs(aggregations, context);
-        let (total, results) = searcher.search(&query, &(Count, collector))?;
+        let (total, results) = self.reader.searcher().search(query, &(Count, collector))?;
         let results = serde_json::to_value(results)?;
         let mut buckets = Vec::new();
         flatten(&results["0"], 0, group_by.len(), &mut Vec::new(), &mut buckets);
-        buckets.sort_by(|left, right| {
-            let keys = |bucket: &(Vec<Option<String>>, u64)| {
-                bucket.0.iter().map(|key| (key.is_none(), key.clone())).collect::<Vec<_>>()
-            };
-            right.1.cmp(&left.1).then_with(|| keys(left).cmp(&keys(right)))
-        });
+        sort_buckets(&mut buckets);
         Ok(StatsResults { total: total as u64, buckets })
     }
 

@@ -77,3 +77,19 @@ fn stats_group_by_several_dimensions() {
         ]
     );
 }
+
+#[test]
+fn counting_from_columns_agrees_with_aggregations() {
+    let index = corpus();
+    let filter = convene_index::SearchFilter::default();
+    for group_by in [
+        vec![FacetField::Country],
+        vec![FacetField::Country, FacetField::Year],
+        vec![FacetField::Year, FacetField::Topic],
+    ] {
+        let fast = index.stats("", &filter, &group_by).unwrap();
+        let (query, _) = index.build_query("", &filter);
+        let slow = index.stats_by_aggregation(&*query, &group_by).unwrap();
+        assert_eq!(fast, slow, "{group_by:?}");
+    }
+}

@@ -1,0 +1,159 @@
+//! Counting matches by dimensions straight from the columnar fast fields: one pass over the
+//! matching documents, term ordinals counted in a dense table per segment, names looked up only
+//! for the buckets that occur. Serves both facets (each dimension apart) and grouped stats
+//! (every combination of the dimensions' values).
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Counts per combination of keys (`None`: the document has no value in that dimension).
+pub type Counts = HashMap<Vec<Option<String>>, u64>;
+
+/// Counts matches by the string fast fields named in `fields`: every combination of their
+/// values when `combined`, else each field on its own (keys of length one, per field).
+pub struct CountCollector {
+    pub fields: Vec<String>,
+    pub combined: bool,
+}
+
+/// The per-segment part of [`CountCollector`].
+pub struct CountSegmentCollector {
+    columns: Vec<Option<StrColumn>>,
+    /// Number of ordinals per field, plus one for "no value" (the last).
+    widths: Vec<u64>,
+    combined: bool,
+    /// Combined: one cell per combination. Separate: one table per field.
+    cells: Vec<Vec<u64>>,
+    ords: Vec<Vec<u64>>,
+}
+
+impl Collector for CountCollector {
+    type Fruit = Vec<Counts>;
+    type Child = CountSegmentCollector;
+
+    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<CountSegmentCollector> {
+        let columns: Vec<Option<StrColumn>> =
+            self.fields.iter().map(|field| reader.fast_fields().str(field)).collect::<tantivy::Result<_>>()?;
+        let widths: Vec<u64> =
+            columns.iter().map(|column| column.as_ref().map_or(0, |column| column.num_terms() as u64) + 1).collect();
+        let cells = if self.combined {
+            let size: u64 = widths.iter().product();
+            if size > 1 << 24 {
+                return Err(tantivy::TantivyError::InvalidArgument("too many combinations to count".into()));
+            }
+            vec![vec![0; size as usize]]
+        } else {
+            widths.iter().map(|&width| vec![0; width as usize]).collect()
+        };
+        Ok(CountSegmentCollector {
+            ords: vec![Vec::new(); columns.len()],
+            columns,
+            widths,
+            combined: self.combined,
+            cells,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Counts>>) -> tantivy::Result<Vec<Counts>> {
+        let tables = if self.combined { 1 } else { self.fields.len() };
+        let mut merged: Vec<Counts> = vec![Counts::new(); tables];
+        for fruit in fruits {
+            for (table, counts) in fruit.into_iter().enumerate() {
+                for (keys, count) in counts {
+                    *merged[table].entry(keys).or_default() += count;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for CountSegmentCollector {
+    type Fruit = Vec<Counts>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (index, column) in self.columns.iter().enumerate() {
+            let ords = &mut self.ords[index];
+            ords.clear();
+            if let Some(column) = column {
+                ords.extend(column.term_ords(doc));
+            }
+            if ords.is_empty() {
+                ords.push(self.widths[index] - 1);
+            }
+        }
+        if !self.combined {
+            for (table, ords) in self.cells.iter_mut().zip(&self.ords) {
+                for &ord in ords {
+                    table[ord as usize] += 1;
+                }
+            }
+            return;
+        }
+        // Every combination: an odometer over the fields' ordinals.
+        let mut positions = vec![0_usize; self.ords.len()];
+        loop {
+            let mut cell = 0_u64;
+            for (index, ords) in self.ords.iter().enumerate() {
+                cell = cell * self.widths[index] + ords[positions[index]];
+            }
+            self.cells[0][cell as usize] += 1;
+            let mut field = self.ords.len();
+            loop {
+                if field == 0 {
+                    return;
+                }
+                field -= 1;
+                positions[field] += 1;
+                if positions[field] < self.ords[field].len() {
+                    break;
+                }
+                positions[field] = 0;
+            }
+        }
+    }
+
+    fn harvest(self) -> Vec<Counts> {
+        let name = |field: usize, ord: u64| -> Option<String> {
+            if ord + 1 == self.widths[field] {
+                return None;
+            }
+            let mut text = String::new();
+            let column = self.columns[field].as_ref()?;
+            column.ord_to_str(ord, &mut text).ok()?.then_some(text)
+        };
+        if !self.combined {
+            return self
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(field, table)| {
+                    table
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, count)| **count > 0)
+                        .map(|(ord, count)| (vec![name(field, ord as u64)], *count))
+                        .collect()
+                })
+                .collect();
+        }
+        let mut counts = Counts::new();
+        for (cell, &count) in self.cells[0].iter().enumerate().filter(|(_, count)| **count > 0) {
+            let mut rest = cell as u64;
+            let mut keys = vec![None; self.widths.len()];
+            for field in (0..self.widths.len()).rev() {
+                keys[field] = name(field, rest % self.widths[field]);
+                rest /= self.widths[field];
+            }
+            counts.insert(keys, count);
+        }
+        vec![counts]
+    }
+}
