@@ -11,6 +11,7 @@ pub mod query;
 pub mod schema;
 pub mod search;
 pub mod sorted;
+pub mod suggest;
 
 pub use collector::{Hit, HitCursor};
 pub use document::EventDocument;

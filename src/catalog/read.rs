@@ -11,7 +11,7 @@ use sea_orm::{
 use super::entity::{event, event_country, organizer, venue};
 use super::error::CatalogError;
 use super::filter::EventFilter;
-use super::page::{Cursor, EventOrder, PageRequest};
+use super::page::{Cursor, EventOrder, PagePlan, PageRequest};
 use super::reference::Reference;
 use super::resolve::Label;
 
@@ -27,6 +27,24 @@ pub struct EventPage {
 }
 
 impl EventPage {
+    /// A page fetched one past its size (`has_more`) as `plan` asked, in display order.
+    pub fn new(
+        events: Vec<event::Model>,
+        order: EventOrder,
+        plan: &PagePlan,
+        has_more: bool,
+        total: Option<u64>,
+    ) -> Self {
+        let has_cursor = plan.cursor.is_some();
+        EventPage {
+            events,
+            order,
+            has_next_page: if plan.forward { has_more } else { has_cursor },
+            has_previous_page: if plan.forward { has_cursor } else { has_more },
+            total,
+        }
+    }
+
     /// The cursor of each event of the page.
     pub fn cursor(&self, event: &event::Model) -> String {
         Cursor::of(event, self.order).encode()
@@ -58,14 +76,7 @@ pub async fn events_page(
     if !plan.forward {
         events.reverse();
     }
-    let has_cursor = plan.cursor.is_some();
-    Ok(EventPage {
-        events,
-        order,
-        has_next_page: if plan.forward { has_more } else { has_cursor },
-        has_previous_page: if plan.forward { has_cursor } else { has_more },
-        total: None,
-    })
+    Ok(EventPage::new(events, order, &plan, has_more, None))
 }
 
 /// How many events pass a filter.

@@ -64,12 +64,5 @@ pub async fn events_page(
     let ids: Vec<i64> = keys.iter().map(|key| key.id as i64).collect();
     let mut found = read::events_by_id(catalog.db(), &ids).await?;
     let events = ids.iter().filter_map(|id| found.remove(id)).collect();
-    let has_cursor = plan.cursor.is_some();
-    Ok(EventPage {
-        events,
-        order,
-        has_next_page: if plan.forward { has_more } else { has_cursor },
-        has_previous_page: if plan.forward { has_cursor } else { has_more },
-        total: Some(total),
-    })
+    Ok(EventPage::new(events, order, &plan, has_more, Some(total)))
 }
