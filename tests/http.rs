@@ -85,6 +85,24 @@ async fn routes_answer_as_documented(db: &TestDb) {
     let body: Value = invalid.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
+    // The explorer page's own query runs against the schema.
+    let page = get("/").await.unwrap().text().await.unwrap();
+    let explore =
+        page.split("const SEARCH = `").nth(1).and_then(|rest| rest.split('`').next()).expect("the page's query");
+    let variables = json!({"q": "drug", "filter": null, "after": null, "scheme": "OSCE"});
+    let explored: Value = client
+        .post(format!("{}/graphql", server.base))
+        .json(&json!({"query": explore, "variables": variables}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(explored["errors"].is_null(), "{explored}");
+    assert_eq!(explored["data"]["search"]["totalHits"], 1);
+    assert_eq!(explored["data"]["eventStats"]["buckets"][0]["keys"][0]["key"], "SEE");
+
     let metrics = get("/metrics").await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"convene_graphql_requests_total{operation="Count",status="200"} 1"#), "{metrics}");
     assert!(metrics.contains(r#"operation="Titles""#), "{metrics}");
