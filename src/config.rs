@@ -159,7 +159,7 @@ pub struct ImportOptions {
     /// NDJSON file to read, or `-` for standard input.
     pub file: PathBuf,
     /// Records written per transaction.
-    #[arg(long, env = "CONVENE_IMPORT_BATCH", default_value_t = 500)]
+    #[arg(long, env = "CONVENE_IMPORT_BATCH", default_value_t = 2000)]
     pub batch_size: usize,
 }
 
