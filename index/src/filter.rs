@@ -43,11 +43,6 @@ fn date_range(field: Field, (from, to): (Option<NaiveDate>, Option<NaiveDate>)) 
 }
 
 impl SearchFilter {
-    /// True when nothing is filtered.
-    pub fn is_empty(&self) -> bool {
-        self == &SearchFilter::default()
-    }
-
     /// The filter as clauses that must match and do not change scores.
     pub fn clauses(&self, fields: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
         let mut clauses: Vec<Box<dyn Query>> = Vec::new();

@@ -110,11 +110,6 @@ pub fn organizer_subtrees(all: &[organizer::Model], roots: &[i64]) -> Vec<i64> {
 }
 
 impl EventFilter {
-    /// True when the filter lets every event through.
-    pub fn is_empty(&self) -> bool {
-        self == &EventFilter::default()
-    }
-
     /// The SQL condition on `events`; `organizers` is the whole organizer table, needed to
     /// expand a unit into its subtree. Unknown countries and regions are user errors.
     pub fn condition(&self, reference: &Reference, organizers: &[organizer::Model]) -> Result<Condition, CatalogError> {

@@ -59,11 +59,6 @@ impl Follower {
         self
     }
 
-    /// The index it writes.
-    pub fn index(&self) -> &Arc<SearchIndex> {
-        &self.index
-    }
-
     /// The highest change applied so far.
     pub fn applied(&self) -> i64 {
         self.applied_above.last().copied().unwrap_or(self.watermark).max(self.watermark)
