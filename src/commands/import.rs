@@ -10,7 +10,7 @@ use super::open_catalog;
 use crate::catalog::record::EventRecord;
 use crate::catalog::{Catalog, ImportReport, NumberedRecord};
 use crate::config::{GlobalOptions, ImportOptions};
-use crate::search::{make_searchable, IndexLocation};
+use crate::search::{ImportIndexing, IndexLocation};
 
 /// How long `import` waits for a running server to index what it loaded.
 const SEARCHABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -35,13 +35,13 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
             .with_style(ProgressStyle::with_template("{spinner} {bytes} read, {per_sec}").expect("a valid template")),
     };
     let started = std::time::Instant::now();
+    // Indexing runs beside storing, so `import` returns once what it loaded is searchable.
+    let indexing = ImportIndexing::start(&catalog, IndexLocation::new(global.data_dir.join("index"))).await?;
     let report = import_lines(&catalog, BufReader::new(progress.wrap_read(reader)), options.batch_size).await?;
     progress.finish_and_clear();
     let stored = started.elapsed();
-    // `import` returns once what it loaded is searchable.
-    let location = IndexLocation::new(global.data_dir.join("index"));
     let seq = catalog.last_change_seq().await?;
-    make_searchable(&catalog, &location, seq, SEARCHABLE_TIMEOUT).await.context("making the import searchable")?;
+    indexing.finish(seq, SEARCHABLE_TIMEOUT).await.context("making the import searchable")?;
     tracing::info!(
         events = report.imported + report.updated,
         stored_seconds = stored.as_secs_f64(),

@@ -43,6 +43,8 @@ pub struct Follower {
     watermark: i64,
     /// Changes beyond the watermark already applied (the ones past a gap).
     applied_above: BTreeSet<i64>,
+    /// Bulk mode: apply changes but commit only when asked (see [`Follower::commit`]).
+    defer_commits: bool,
 }
 
 impl Follower {
@@ -50,7 +52,38 @@ impl Follower {
     pub fn new(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
         let writer = index.writer(WRITER_HEAP_BYTES)?;
         let watermark = index.applied_seq().unwrap_or(0);
-        Ok(Follower { notices: None, catalog, index, writer, watermark, applied_above: BTreeSet::new() })
+        Ok(Follower {
+            notices: None,
+            catalog,
+            index,
+            writer,
+            watermark,
+            applied_above: BTreeSet::new(),
+            defer_commits: false,
+        })
+    }
+
+    /// Applies changes without committing each step: for an import nobody searches until it
+    /// ends, where a commit per step would cost more than the indexing. Call
+    /// [`Follower::commit`] at the end; a crash before it leaves the index at its last commit,
+    /// and the next follower replays from there.
+    pub fn deferring_commits(mut self) -> Self {
+        self.defer_commits = true;
+        self
+    }
+
+    /// Commits everything applied so far, with the position reached, and makes it searchable.
+    pub fn commit(&mut self) -> anyhow::Result<()> {
+        self.commit_at(self.watermark)
+    }
+
+    fn commit_at(&mut self, watermark: i64) -> anyhow::Result<()> {
+        let (writer, index) = (&mut self.writer, self.index.clone());
+        tokio::task::block_in_place(|| -> anyhow::Result<()> {
+            writer.commit(watermark)?;
+            index.reload()?;
+            Ok(())
+        })
     }
 
     /// Announces every applied change on this channel.
@@ -98,11 +131,11 @@ impl Follower {
                     None => writer.delete(*id as u64),
                 }
             }
-            writer.commit(watermark)?;
             Ok(())
         })?;
-        let index = self.index.clone();
-        tokio::task::block_in_place(|| index.reload())?;
+        if !self.defer_commits {
+            self.commit_at(watermark)?;
+        }
         if let Some(notices) = &self.notices {
             for row in &fresh {
                 let Some(kind) = ChangeKind::parse(&row.kind) else { continue };

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod follower;
+pub mod import;
 pub mod listing;
 pub mod location;
 
@@ -19,6 +20,7 @@ use crate::catalog::filter::EventFilter as DomainFilter;
 use crate::catalog::{Catalog, CatalogError};
 use convene_index::SearchFilter;
 pub use follower::{ChangeNotice, Follower};
+pub use import::ImportIndexing;
 pub use location::IndexLocation;
 
 /// Changes a slow subscriber may fall behind by before it misses some.
@@ -218,34 +220,6 @@ impl Supervisor {
         self.location.remove(&self.dir);
         tracing::info!(dir = %current.display(), "swapped in the rebuilt search index");
         self.dir = current;
-    }
-}
-
-/// Makes everything up to change `seq` searchable in the live index: by indexing it here when
-/// no other process holds the index, or by waiting for the server that does.
-pub async fn make_searchable(
-    catalog: &Catalog,
-    location: &IndexLocation,
-    seq: i64,
-    timeout: Duration,
-) -> anyhow::Result<()> {
-    let (index, _) = open_or_build(catalog, location).await?;
-    if let Ok(mut follower) = Follower::new(catalog.clone(), index) {
-        return follower.catch_up().await;
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let applied = location
-            .current()
-            .and_then(|dir| SearchIndex::open(&dir).ok().flatten())
-            .and_then(|index| index.applied_seq());
-        if applied.is_some_and(|applied| applied >= seq) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            anyhow::bail!("the server holding the search index did not index the import within {timeout:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
