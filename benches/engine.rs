@@ -12,6 +12,10 @@ use convene::catalog::slug::slugify;
 use convene::catalog::Catalog;
 use convene_index::{EventDocument, FacetField, SearchFilter, SearchIndex, SearchRequest};
 
+// The same allocator as the server, so the limit is measured as Convene runs tantivy.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn percentile(samples: &mut [Duration], fraction: f64) -> Duration {
     samples.sort_unstable();
     samples[((samples.len() - 1) as f64 * fraction).round() as usize]

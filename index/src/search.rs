@@ -77,6 +77,20 @@ fn sort_buckets(buckets: &mut [(Vec<Option<String>>, u64)]) {
 }
 
 /// Walks nested terms aggregations into flat (keys, count) rows.
+/// Facet buckets from the counting tables, one per facet, by count then key.
+fn facet_counts(facets: &[FacetField], tables: Vec<crate::counting::Counts>) -> Vec<FacetCounts> {
+    facets
+        .iter()
+        .zip(tables)
+        .map(|(facet, table)| {
+            let mut buckets: Vec<(Vec<Option<String>>, u64)> = table.into_iter().collect();
+            sort_buckets(&mut buckets);
+            let buckets = buckets.into_iter().map(|(mut keys, count)| (keys.pop().flatten(), count)).collect();
+            FacetCounts { field: *facet, buckets }
+        })
+        .collect()
+}
+
 fn flatten(
     aggregation: &serde_json::Value,
     depth: usize,
@@ -257,27 +271,14 @@ impl SearchIndex {
         let (query, words) = self.build_query(&request.query, &request.filter);
         let searcher = self.reader.searcher();
         let page = PageCollector { limit: request.limit + 1, after: request.after };
-        let (total, mut hits) = searcher.search(&query, &(Count, page))?;
+        // One pass over the matches: the page, the total and the facets together (a second
+        // pass for the facets would expand typo and prefix words and walk the postings again).
+        let counter = CountCollector { fields: self.field_names(&request.facets), combined: false };
+        let (total, mut hits, tables) = searcher.search(&query, &(Count, page, counter))?;
         let has_more = hits.len() > request.limit;
         hits.truncate(request.limit);
-        let facets = if request.facets.is_empty() { Vec::new() } else { self.count(&*query, &request.facets)? };
+        let facets = facet_counts(&request.facets, tables);
         Ok(SearchResults { total_hits: total as u64, hits, has_more, facets, words })
-    }
-
-    /// Counts the matches of a query by each dimension, in one pass.
-    pub fn count(&self, query: &dyn Query, facets: &[FacetField]) -> Result<Vec<FacetCounts>, IndexError> {
-        let collector = CountCollector { fields: self.field_names(facets), combined: false };
-        let tables = self.reader.searcher().search(query, &collector)?;
-        Ok(facets
-            .iter()
-            .zip(tables)
-            .map(|(facet, table)| {
-                let mut buckets: Vec<(Vec<Option<String>>, u64)> = table.into_iter().collect();
-                sort_buckets(&mut buckets);
-                let buckets = buckets.into_iter().map(|(mut keys, count)| (keys.pop().flatten(), count)).collect();
-                FacetCounts { field: *facet, buckets }
-            })
-            .collect())
     }
 
     fn field_names(&self, facets: &[FacetField]) -> Vec<String> {
