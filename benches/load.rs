@@ -1,13 +1,17 @@
 //! Load and latency against a running Convene server, from a separate process, with the
-//! PostgreSQL equivalents beside it when the server runs on PostgreSQL.
+//! PostgreSQL equivalents beside it when the server runs on PostgreSQL, and PostGraphile 5
+//! serving the same database when its URL is given.
 //!
-//! `cargo bench --bench load -- BASE_URL EDITOR_TOKEN [DATABASE_URL]` prints Markdown table
-//! rows; `benches/run.sh` starts the server, runs this and writes BENCHMARKS.md.
+//! `cargo bench --bench load -- BASE_URL EDITOR_TOKEN [DATABASE_URL [POSTGRAPHILE_URL]]` prints
+//! Markdown table rows; `benches/run.sh` starts the servers, runs this and writes BENCHMARKS.md.
 
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
+
+#[path = "peers/postgraphile.rs"]
+mod postgraphile;
 
 const QUERIES: [(&str, &str); 7] = [
     ("one word", "border"),
@@ -34,7 +38,12 @@ async fn post(client: &reqwest::Client, base: &str, token: Option<&str>, body: V
     response
 }
 
-/// Times `runs` sequential calls; returns (p50, p99) in milliseconds.
+/// Time spent on one measurement at most, past its fifth sample: at a million events one
+/// PostgreSQL full-text query takes seconds, and 30 of them per row would take the suite hours.
+const BUDGET: Duration = Duration::from_secs(30);
+
+/// Times `runs` sequential calls (fewer, but at least 5, when they exceed [`BUDGET`]); returns
+/// (p50, p99) in milliseconds.
 async fn sequential<F, Fut, T>(runs: usize, mut call: F) -> (f64, f64)
 where
     F: FnMut() -> Fut,
@@ -42,7 +51,11 @@ where
 {
     call().await; // warm-up
     let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
+    let begun = Instant::now();
+    for run in 0..runs {
+        if run >= 5 && begun.elapsed() > BUDGET {
+            break;
+        }
         let started = Instant::now();
         std::hint::black_box(call().await);
         samples.push(started.elapsed());
@@ -67,7 +80,18 @@ async fn search_rows(client: &reqwest::Client, base: &str) {
     }
 }
 
-async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
+/// The frontend page's filter rotates over these regions, within these start dates.
+const REGIONS: [&str; 5] = ["039", "143", "151", "155", "145"];
+const DATES: (&str, &str) = ("2010-01-01", "2020-12-31");
+
+fn frontend_body(region: &str) -> Value {
+    let filter = json!({"regions": [region], "startDate": {"from": DATES.0, "to": DATES.1}});
+    json!({"query": FRONTEND, "variables": {"filter": filter}})
+}
+
+/// `concurrency` clients post `body(region)` for `seconds`, rotating over [`REGIONS`];
+/// returns (requests per second, p99 in milliseconds).
+async fn concurrent_load(base: &str, concurrency: usize, seconds: u64, body: fn(&str) -> Value) -> (f64, f64) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut workers = Vec::new();
@@ -75,13 +99,11 @@ async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
         let client = client.clone();
         let base = base.to_string();
         workers.push(tokio::spawn(async move {
-            let regions = ["039", "143", "151", "155", "145"];
             let mut samples = Vec::new();
             let mut round = worker;
             while Instant::now() < deadline {
-                let filter = json!({"regions": [regions[round % regions.len()]], "startDate": {"from": "2010-01-01", "to": "2020-12-31"}});
                 let started = Instant::now();
-                post(&client, &base, None, json!({"query": FRONTEND, "variables": {"filter": filter}})).await;
+                post(&client, &base, None, body(REGIONS[round % REGIONS.len()])).await;
                 samples.push(started.elapsed());
                 round += 1;
             }
@@ -92,8 +114,11 @@ async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
     for worker in workers {
         samples.extend(worker.await.expect("a worker"));
     }
-    let rps = samples.len() as f64 / seconds as f64;
-    let p99 = percentile(&mut samples, 0.99);
+    (samples.len() as f64 / seconds as f64, percentile(&mut samples, 0.99))
+}
+
+async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
+    let (rps, p99) = concurrent_load(base, concurrency, seconds, frontend_body).await;
     println!("| Convene frontend page (20 events, nested, region+date filter), {concurrency} clients | {rps:.0} req/s | p99 {p99:.1} ms |");
 }
 
@@ -189,13 +214,17 @@ async fn postgres_rows(database_url: &str) {
 #[tokio::main]
 async fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).filter(|argument| argument != "--bench").collect();
-    let base = arguments.first().expect("usage: load BASE_URL EDITOR_TOKEN [DATABASE_URL]").clone();
+    let base = arguments.first().expect("usage: load BASE_URL EDITOR_TOKEN [DATABASE_URL [POSTGRAPHILE_URL]]").clone();
     let token = arguments.get(1).expect("an editor token").clone();
     let client = reqwest::Client::new();
     search_rows(&client, &base).await;
     stats_rows(&client, &base).await;
     frontend_load(&base, 16, 10).await;
     freshness(&client, &base, &token).await;
+    // Before `postgres_rows`, whose FTS peer adds a stored tsvector column to `events`.
+    if let Some(peer) = arguments.get(3).filter(|url| !url.is_empty()) {
+        postgraphile::rows(&base, peer).await;
+    }
     if let Some(database_url) = arguments.get(2).filter(|url| url.starts_with("postgres")) {
         postgres_rows(database_url).await;
     }

