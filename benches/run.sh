@@ -22,6 +22,9 @@ admin_url=${CONVENE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 
 cargo_flags=()
 [ "$profile" = release ] && cargo_flags=(--release)
+# A full run records a difference between Convene's and PostGraphile's answers as a row of the
+# results; the smoke run (CI) fails on it.
+[ "$profile" = release ] && export BENCH_TOLERATE_DIFFERENCES=1
 cargo build "${cargo_flags[@]}" --bin convene
 executables=$(cargo build "${cargo_flags[@]}" --benches --message-format=json |
   python3 -c 'import json,sys
