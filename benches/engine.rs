@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     for (position, record) in convene::generate::generate(events, 1).enumerate() {
         writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
     }
-    writer.commit(events as i64)?;
+    writer.commit(events as i64, None)?;
     index.reload()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");

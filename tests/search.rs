@@ -233,6 +233,39 @@ async fn index_follows_writes_restarts_and_deletion(db: &TestDb) {
 }
 db_test!(index_follows_writes_restarts_and_deletion);
 
+/// A data folder pointed at another database (recreated, restored, another deployment) whose
+/// change log reaches the same number: the index notices it follows another database and is
+/// rebuilt, instead of serving the other database's events.
+async fn an_index_built_from_another_database_is_rebuilt(db: &TestDb) {
+    let records = |word: &str| {
+        (1..=3)
+            .map(|n| format!(r#"{{"source_url": "s:{n}", "title": "{word} course {n}"}}"#))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let location = IndexLocation::new(db.dir.path().join("shared-index"));
+    let first = db.catalog().await;
+    import(&first, &records("Alpha")).await;
+    let (search, task) = Search::start(&first, location.clone(), Duration::from_millis(100)).await.unwrap();
+    let request =
+        |text: &str| convene_index::SearchRequest { query: text.to_string(), limit: 10, ..Default::default() };
+    assert_eq!(search.search(request("alpha")).await.unwrap().total_hits, 3);
+    task.stop().await;
+    let generation = location.current().unwrap();
+
+    let other_db = TestDb::new(db.backend).await.expect("a second database");
+    let other = other_db.catalog().await;
+    import(&other, &records("Beta")).await;
+    assert_eq!(other.last_change_seq().await.unwrap(), first.last_change_seq().await.unwrap());
+    let (search, task) = Search::start(&other, location.clone(), Duration::from_millis(100)).await.unwrap();
+    assert_ne!(location.current().unwrap(), generation, "rebuilt, not followed");
+    assert_eq!(search.search(request("beta")).await.unwrap().total_hits, 3);
+    assert_eq!(search.search(request("alpha")).await.unwrap().total_hits, 0);
+    task.stop().await;
+    other_db.finish().await;
+}
+db_test!(an_index_built_from_another_database_is_rebuilt);
+
 async fn filtered_lists_from_the_index_match_the_database(db: &TestDb) {
     use convene::catalog::filter::{DateRange, EventFilter};
     use convene::catalog::page::{EventOrder, PageRequest};

@@ -30,11 +30,16 @@ pub enum IndexError {
     Json(#[from] serde_json::Error),
 }
 
-/// Stored in every commit: how far the index has followed the change log.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+/// Stored in every commit: how far the index has followed the change log, and which change
+/// that was, so an index can tell the database it follows from another one whose change log
+/// merely reaches the same number (a recreated database, a data folder pointed elsewhere).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct CommitPayload {
     seq: i64,
     schema: u32,
+    /// What identifies the change at `seq` (its event and time); `None` at seq 0.
+    #[serde(default)]
+    change: Option<String>,
 }
 
 /// A dimension to count matches by.
@@ -211,6 +216,11 @@ impl SearchIndex {
         self.payload().map(|payload| payload.seq)
     }
 
+    /// What identifies the last change the committed index holds (see [`EventWriter::commit`]).
+    pub fn applied_change(&self) -> Option<String> {
+        self.payload().and_then(|payload| payload.change)
+    }
+
     /// Takes the index's one writer (a second one in any process fails).
     pub fn writer(&self, heap_bytes: usize) -> Result<EventWriter, IndexError> {
         Ok(EventWriter { writer: self.index.writer(heap_bytes)?, fields: self.fields.clone() })
@@ -357,10 +367,12 @@ impl EventWriter {
         self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
     }
 
-    /// Commits everything written so far, recording the change-log position it reaches.
-    pub fn commit(&mut self, seq: i64) -> Result<(), IndexError> {
+    /// Commits everything written so far, recording the change-log position it reaches and
+    /// what identifies the change there (`None` at seq 0).
+    pub fn commit(&mut self, seq: i64, change: Option<&str>) -> Result<(), IndexError> {
         let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&serde_json::to_string(&CommitPayload { seq, schema: SCHEMA_VERSION })?);
+        let payload = CommitPayload { seq, schema: SCHEMA_VERSION, change: change.map(str::to_string) };
+        prepared.set_payload(&serde_json::to_string(&payload)?);
         prepared.commit()?;
         Ok(())
     }

@@ -26,7 +26,7 @@ fn corpus() -> SearchIndex {
             })
             .unwrap();
     }
-    writer.commit(3).unwrap();
+    writer.commit(3, None).unwrap();
     index.reload().unwrap();
     index
 }

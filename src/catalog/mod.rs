@@ -92,9 +92,19 @@ impl Catalog {
 
     /// The newest sequence number of the change log (0 when empty).
     pub async fn last_change_seq(&self) -> Result<i64, CatalogError> {
+        Ok(self.last_change().await?.map(|change| change.seq).unwrap_or(0))
+    }
+
+    /// The newest change of the change log.
+    pub async fn last_change(&self) -> Result<Option<entity::change::Model>, CatalogError> {
         use sea_orm::{EntityTrait, QueryOrder};
-        let newest = entity::change::Entity::find().order_by_desc(entity::change::Column::Seq).one(&self.db).await?;
-        Ok(newest.map(|change| change.seq).unwrap_or(0))
+        Ok(entity::change::Entity::find().order_by_desc(entity::change::Column::Seq).one(&self.db).await?)
+    }
+
+    /// The change with this sequence number, if the change log holds it.
+    pub async fn change_at(&self, seq: i64) -> Result<Option<entity::change::Model>, CatalogError> {
+        use sea_orm::EntityTrait;
+        Ok(entity::change::Entity::find_by_id(seq).one(&self.db).await?)
     }
 
     /// Countries and regions.

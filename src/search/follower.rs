@@ -41,6 +41,8 @@ pub struct Follower {
     writer: EventWriter,
     /// Every change up to here is in the index.
     watermark: i64,
+    /// What identifies the change at the watermark ([`super::change_id`]).
+    watermark_change: Option<String>,
     /// Changes beyond the watermark already applied (the ones past a gap).
     applied_above: BTreeSet<i64>,
     /// Bulk mode: apply changes but commit only when asked (see [`Follower::commit`]).
@@ -52,12 +54,14 @@ impl Follower {
     pub fn new(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
         let writer = index.writer(WRITER_HEAP_BYTES)?;
         let watermark = index.applied_seq().unwrap_or(0);
+        let watermark_change = index.applied_change();
         Ok(Follower {
             notices: None,
             catalog,
             index,
             writer,
             watermark,
+            watermark_change,
             applied_above: BTreeSet::new(),
             defer_commits: false,
         })
@@ -74,13 +78,14 @@ impl Follower {
 
     /// Commits everything applied so far, with the position reached, and makes it searchable.
     pub fn commit(&mut self) -> anyhow::Result<()> {
-        self.commit_at(self.watermark)
+        let change = self.watermark_change.clone();
+        self.commit_at(self.watermark, change.as_deref())
     }
 
-    fn commit_at(&mut self, watermark: i64) -> anyhow::Result<()> {
+    fn commit_at(&mut self, watermark: i64, change: Option<&str>) -> anyhow::Result<()> {
         let (writer, index) = (&mut self.writer, self.index.clone());
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
-            writer.commit(watermark)?;
+            writer.commit(watermark, change)?;
             index.reload()?;
             Ok(())
         })
@@ -107,9 +112,11 @@ impl Follower {
             .await?;
         let now = Utc::now();
         let mut watermark = self.watermark;
+        let mut watermark_change = self.watermark_change.clone();
         for row in &rows {
             if row.seq == watermark + 1 || now - row.created_at > GAP_GRACE {
                 watermark = row.seq;
+                watermark_change = Some(super::change_id(row));
             } else {
                 break;
             }
@@ -134,7 +141,7 @@ impl Follower {
             Ok(())
         })?;
         if !self.defer_commits {
-            self.commit_at(watermark)?;
+            self.commit_at(watermark, watermark_change.as_deref())?;
         }
         if let Some(notices) = &self.notices {
             for row in &fresh {
@@ -147,6 +154,7 @@ impl Follower {
         self.applied_above.extend(fresh.iter().map(|row| row.seq));
         self.applied_above.retain(|&seq| seq > watermark);
         self.watermark = watermark;
+        self.watermark_change = watermark_change;
         tracing::debug!(changes = fresh.len(), watermark, "index caught up with the change log");
         Ok(true)
     }

@@ -15,7 +15,7 @@ use anyhow::Context;
 use convene_index::{SearchIndex, SearchRequest, SearchResults};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::catalog::entity::event;
+use crate::catalog::entity::{change, event};
 use crate::catalog::filter::EventFilter as DomainFilter;
 use crate::catalog::{Catalog, CatalogError};
 use convene_index::SearchFilter;
@@ -35,7 +35,8 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
     let started = std::time::Instant::now();
     let index = SearchIndex::create(dir).with_context(|| format!("creating an index in {}", dir.display()))?;
     let mut writer = index.writer(follower::WRITER_HEAP_BYTES)?;
-    let seq = catalog.last_change_seq().await?;
+    let last = catalog.last_change().await?;
+    let seq = last.as_ref().map_or(0, |change| change.seq);
     let mut last_id = 0_i64;
     let mut count = 0_usize;
     loop {
@@ -55,7 +56,7 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
         tokio::task::block_in_place(|| documents.values().try_for_each(|document| writer.upsert(document)))?;
     }
     tokio::task::block_in_place(|| -> anyhow::Result<()> {
-        writer.commit(seq)?;
+        writer.commit(seq, last.as_ref().map(change_id).as_deref())?;
         Ok(())
     })?;
     index.reload()?;
@@ -63,12 +64,35 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
     Ok(Arc::new(index))
 }
 
-/// Opens the live index, or builds and publishes a new one when it is missing, stale or
-/// unreadable. Returns the index and its folder.
+/// What identifies a change in the index's commit payload: its event, kind and time, which a
+/// change with the same number in another database (a recreated one, another deployment) does
+/// not share.
+pub fn change_id(change: &change::Model) -> String {
+    format!("{}:{}:{}", change.event_id, change.kind, change.created_at.timestamp_micros())
+}
+
+/// True when the index follows this database's change log: the change it last applied is the
+/// one this database holds under that number.
+async fn follows(catalog: &Catalog, index: &SearchIndex) -> anyhow::Result<bool> {
+    match index.applied_seq() {
+        None | Some(0) => Ok(true),
+        Some(seq) => {
+            let change = catalog.change_at(seq).await?;
+            Ok(change.is_some() && change.as_ref().map(change_id) == index.applied_change())
+        }
+    }
+}
+
+/// Opens the live index, or builds and publishes a new one when it is missing, stale,
+/// unreadable or built from another database. Returns the index and its folder.
 pub async fn open_or_build(catalog: &Catalog, location: &IndexLocation) -> anyhow::Result<(Arc<SearchIndex>, PathBuf)> {
     if let Some(dir) = location.current() {
         match SearchIndex::open(&dir) {
-            Ok(Some(index)) => return Ok((Arc::new(index), dir)),
+            Ok(Some(index)) if follows(catalog, &index).await? => return Ok((Arc::new(index), dir)),
+            Ok(Some(_)) => tracing::warn!(
+                dir = %dir.display(),
+                "the search index was built from another database (its last change is not in this change log); rebuilding"
+            ),
             Ok(None) => {
                 tracing::warn!(dir = %dir.display(), "the search index is missing or from another version; rebuilding")
             }
