@@ -77,7 +77,7 @@ for events in "${sizes[@]}"; do
   } >> "$report"
 
   for backend in sqlite postgres; do
-    data_dir=$work/$backend
+    data_dir=$work/$events-$backend
     flags=(--data-dir "$data_dir" --log warn)
     database_url=""
     if [ "$backend" = postgres ]; then
