@@ -6,7 +6,7 @@
 //!   compare what the user typed with the words as written.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
     TokenizerManager,
 };
 
@@ -52,36 +52,53 @@ pub struct AnalyzedToken {
     pub stem: String,
 }
 
-/// Every token of a text with both forms. Both analyzers share the tokenizer, so their
-/// tokens line up one to one.
+/// Stems already computed on this thread: highlighting analyzes 20 descriptions per search, and
+/// stemming each of their words again was its largest cost. Both analyzers are the same chain
+/// but for the final stemmer, so a token's stem is the stem of its folded form.
+const STEM_CACHE_LIMIT: usize = 50_000;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<(TextAnalyzer, std::collections::HashMap<String, String>)> =
+        std::cell::RefCell::new((
+            TextAnalyzer::builder(RawTokenizer::default()).filter(Stemmer::new(Language::English)).build(),
+            std::collections::HashMap::new(),
+        ));
+}
+
+fn stem_of(folded: &str) -> String {
+    STEMS.with(|cell| {
+        let (stemmer, cache) = &mut *cell.borrow_mut();
+        if let Some(stem) = cache.get(folded) {
+            return stem.clone();
+        }
+        let stem = stemmer.token_stream(folded).next().map(|token| token.text.clone()).unwrap_or_default();
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(folded.to_string(), stem.clone());
+        stem
+    })
+}
+
+/// Every token of a text with both forms (the same tokens as both analyzers produce).
 pub fn analyze(text: &str) -> Vec<AnalyzedToken> {
     let mut folded_analyzer = folded();
-    let mut stemmed_analyzer = stemmed();
     let mut tokens = Vec::new();
     let mut folded_stream = folded_analyzer.token_stream(text);
     while let Some(token) = folded_stream.next() {
         tokens.push(AnalyzedToken {
             from: token.offset_from,
             to: token.offset_to,
+            stem: stem_of(&token.text),
             folded: token.text.clone(),
-            stem: String::new(),
         });
-    }
-    let mut stemmed_stream = stemmed_analyzer.token_stream(text);
-    let mut index = 0;
-    while let Some(token) = stemmed_stream.next() {
-        if let Some(slot) = tokens[index..].iter_mut().position(|candidate| candidate.from == token.offset_from) {
-            index += slot;
-            tokens[index].stem = token.text.clone();
-            index += 1;
-        }
     }
     tokens
 }
 
 #[cfg(test)]
 mod tests {
-    use super::analyze;
+    use super::{analyze, stemmed};
 
     #[test]
     fn tokens_are_folded_and_stemmed_in_step() {
@@ -92,5 +109,22 @@ mod tests {
         assert_eq!(stems[1], "drug");
         assert_eq!(stems[2], "traffick");
         assert_eq!(&"Türkiye: drugs-trafficking in Côte d'Ivoire"[tokens[4].from..tokens[4].to], "Côte");
+    }
+
+    #[test]
+    fn cached_stems_are_what_the_stemming_analyzer_indexes() {
+        let text = "Hoping policies: the ponies' running, happily ORGANIZED conferences on trafficking \
+            in Türkiye; generalizations, relational databases and a verylongwordthatistoolongtobeindexedatallreally.";
+        for _ in 0..2 {
+            let mut analyzer = stemmed();
+            let mut stream = analyzer.token_stream(text);
+            let mut indexed = Vec::new();
+            while let Some(token) = stream.next() {
+                indexed.push((token.offset_from, token.text.clone()));
+            }
+            let analyzed: Vec<(usize, String)> =
+                analyze(text).into_iter().map(|token| (token.from, token.stem)).collect();
+            assert_eq!(analyzed, indexed);
+        }
     }
 }

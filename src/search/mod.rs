@@ -89,6 +89,9 @@ pub async fn open_or_build(catalog: &Catalog, location: &IndexLocation) -> anyho
     if let Some(dir) = location.current() {
         match SearchIndex::open(&dir) {
             Ok(Some(index)) if follows(catalog, &index).await? => return Ok((Arc::new(index), dir)),
+            Ok(Some(index)) if index.applied_change().is_none() => {
+                tracing::info!(dir = %dir.display(), "the search index predates change ids in its commits; rebuilding once")
+            }
             Ok(Some(_)) => tracing::warn!(
                 dir = %dir.display(),
                 "the search index was built from another database (its last change is not in this change log); rebuilding"
