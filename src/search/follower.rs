@@ -112,15 +112,17 @@ impl Follower {
             .await?;
         let now = Utc::now();
         let mut watermark = self.watermark;
-        let mut watermark_change = self.watermark_change.clone();
+        let mut watermark_row = None;
         for row in &rows {
             if row.seq == watermark + 1 || now - row.created_at > GAP_GRACE {
                 watermark = row.seq;
-                watermark_change = Some(super::change_id(row));
+                watermark_row = Some(row);
             } else {
                 break;
             }
         }
+        // Only the change the watermark stops at is named in the commit.
+        let watermark_change = watermark_row.map(super::change_id).or_else(|| self.watermark_change.clone());
         let fresh: Vec<&change::Model> = rows.iter().filter(|row| !self.applied_above.contains(&row.seq)).collect();
         if fresh.is_empty() && watermark == self.watermark {
             return Ok(false);
