@@ -111,9 +111,15 @@ async fn routes_answer_as_documented(db: &TestDb) {
 }
 db_test!(routes_answer_as_documented);
 
-/// Installs the audit's npm packages once, from the lock file.
+/// Installs the JavaScript clients' npm packages once, from the lock file.
+///
+/// The audit and the subscriber tests run in parallel on a fresh checkout, so the install
+/// is serialised: two `npm ci` in one folder remove each other's files. npm writes
+/// `node_modules/.package-lock.json` last, so its presence means a finished install.
 pub fn audit_packages(audit_dir: &Path) {
-    if audit_dir.join("node_modules/graphql-http").exists() {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if audit_dir.join("node_modules/.package-lock.json").exists() {
         return;
     }
     let status = Command::new("npm")
