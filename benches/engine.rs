@@ -98,11 +98,12 @@ async fn main() -> anyhow::Result<()> {
         writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
     }
     writer.commit(events as i64, None)?;
+    writer.wait_for_merges()?;
     index.reload()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");
     println!(
-        "| generate + index + commit | {:.1} s ({:.0} events/s) |",
+        "| generate + index + commit + merge | {:.1} s ({:.0} events/s) |",
         indexing.as_secs_f64(),
         events as f64 / indexing.as_secs_f64()
     );

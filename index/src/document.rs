@@ -47,14 +47,25 @@ pub fn index_date(date: NaiveDate) -> DateTime {
     date_value(date)
 }
 
+thread_local! {
+    /// Built once per thread: an event has dozens of labels to fold (every name and alias of
+    /// every country taking part), and building the analyzer cost more than folding.
+    static FOLDER: std::cell::RefCell<tantivy::tokenizer::TextAnalyzer> = std::cell::RefCell::new(folded());
+}
+
 fn fold(text: &str) -> String {
-    let mut analyzer = folded();
-    let mut stream = analyzer.token_stream(text);
-    let mut words = Vec::new();
-    while let Some(token) = stream.next() {
-        words.push(token.text.clone());
-    }
-    words.join(" ")
+    FOLDER.with(|cell| {
+        let mut analyzer = cell.borrow_mut();
+        let mut stream = analyzer.token_stream(text);
+        let mut words = String::with_capacity(text.len());
+        while let Some(token) = stream.next() {
+            if !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str(&token.text);
+        }
+        words
+    })
 }
 
 fn unique(values: &[String]) -> Vec<&String> {

@@ -377,6 +377,13 @@ impl EventWriter {
         Ok(())
     }
 
+    /// Waits for the merges the last commit started and closes the writer: after a bulk
+    /// load, so searches meet a few large segments instead of dozens.
+    pub fn wait_for_merges(self) -> Result<(), IndexError> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+
     /// Drops every document (before a rebuild into the same index).
     pub fn clear(&mut self) -> Result<(), IndexError> {
         self.writer.delete_all_documents()?;

@@ -16,8 +16,13 @@ use crate::catalog::entity::change;
 use crate::catalog::write::ChangeKind;
 use crate::catalog::Catalog;
 
-/// Memory for the tantivy writer.
+/// Memory for the tantivy writer of a running server.
 pub const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Memory for the writer of an import or a rebuild: larger segments, so less to merge, and
+/// the same budget the engine benchmark gives tantivy alone.
+pub const BULK_HEAP_BYTES: usize = 256 * 1024 * 1024;
+/// An import commits after this many changes, so segments merge while it goes on.
+const BULK_COMMIT_CHANGES: usize = 200_000;
 /// Changes read from the outbox per step.
 const STEP_CHANGES: u64 = 2_000;
 /// A gap in the sequence older than this is a rolled-back write, not one still committing.
@@ -45,14 +50,35 @@ pub struct Follower {
     watermark_change: Option<String>,
     /// Changes beyond the watermark already applied (the ones past a gap).
     applied_above: BTreeSet<i64>,
-    /// Bulk mode: apply changes but commit only when asked (see [`Follower::commit`]).
+    /// Bulk mode: apply changes and commit every [`BULK_COMMIT_CHANGES`] (see
+    /// [`Follower::finish`]).
     defer_commits: bool,
+    /// Changes applied since the last commit.
+    uncommitted: usize,
 }
 
 impl Follower {
     /// Takes the index's writer; fails when another process holds it.
     pub fn new(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
-        let writer = index.writer(WRITER_HEAP_BYTES)?;
+        Self::with_heap(catalog, index, WRITER_HEAP_BYTES)
+    }
+
+    /// For an import nobody searches until it ends, where a commit per step would cost more
+    /// than the indexing: a larger writer that commits every [`BULK_COMMIT_CHANGES`]. Call
+    /// [`Follower::finish`] at the end; a crash before it leaves the index at its last
+    /// commit, and the next follower replays from there.
+    pub fn bulk(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
+        let mut follower = Self::with_heap(catalog, index, BULK_HEAP_BYTES)?;
+        follower.defer_commits = true;
+        Ok(follower)
+    }
+
+    fn with_heap(
+        catalog: Catalog,
+        index: Arc<SearchIndex>,
+        heap_bytes: usize,
+    ) -> Result<Self, convene_index::IndexError> {
+        let writer = index.writer(heap_bytes)?;
         let watermark = index.applied_seq().unwrap_or(0);
         let watermark_change = index.applied_change();
         Ok(Follower {
@@ -64,26 +90,26 @@ impl Follower {
             watermark_change,
             applied_above: BTreeSet::new(),
             defer_commits: false,
+            uncommitted: 0,
         })
     }
 
-    /// Applies changes without committing each step: for an import nobody searches until it
-    /// ends, where a commit per step would cost more than the indexing. Call
-    /// [`Follower::commit`] at the end; a crash before it leaves the index at its last commit,
-    /// and the next follower replays from there.
-    pub fn deferring_commits(mut self) -> Self {
-        self.defer_commits = true;
-        self
-    }
-
-    /// Commits everything applied so far, with the position reached, and makes it searchable.
-    pub fn commit(&mut self) -> anyhow::Result<()> {
+    /// Commits everything applied so far, waits for the segments to merge (a bulk load leaves
+    /// dozens, and each one costs every search), and makes the result searchable.
+    pub fn finish(mut self) -> anyhow::Result<()> {
         let change = self.watermark_change.clone();
-        self.commit_at(self.watermark, change.as_deref())
+        self.commit_at(self.watermark, change.as_deref())?;
+        let Follower { writer, index, .. } = self;
+        tokio::task::block_in_place(|| -> anyhow::Result<()> {
+            writer.wait_for_merges()?;
+            index.reload()?;
+            Ok(())
+        })
     }
 
     fn commit_at(&mut self, watermark: i64, change: Option<&str>) -> anyhow::Result<()> {
         let (writer, index) = (&mut self.writer, self.index.clone());
+        self.uncommitted = 0;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
             writer.commit(watermark, change)?;
             index.reload()?;
@@ -142,7 +168,8 @@ impl Follower {
             }
             Ok(())
         })?;
-        if !self.defer_commits {
+        self.uncommitted += ids.len();
+        if !self.defer_commits || self.uncommitted >= BULK_COMMIT_CHANGES {
             self.commit_at(watermark, watermark_change.as_deref())?;
         }
         if let Some(notices) = &self.notices {

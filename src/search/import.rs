@@ -21,12 +21,11 @@ impl ImportIndexing {
     /// Opens (or builds) the index and takes its writer when no other process holds it.
     pub async fn start(catalog: &Catalog, location: IndexLocation) -> anyhow::Result<Self> {
         let (index, _) = open_or_build(catalog, &location).await?;
-        let Ok(follower) = Follower::new(catalog.clone(), index) else {
+        let Ok(mut follower) = Follower::bulk(catalog.clone(), index) else {
             return Ok(ImportIndexing::Elsewhere { location });
         };
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
-            let mut follower = follower.deferring_commits();
             loop {
                 if follower.step().await? {
                     continue;
@@ -47,7 +46,7 @@ impl ImportIndexing {
                 let _ = stop.send(true);
                 let mut follower = task.await??;
                 follower.catch_up().await?;
-                follower.commit()
+                follower.finish()
             }
             ImportIndexing::Elsewhere { location } => {
                 let deadline = tokio::time::Instant::now() + timeout;

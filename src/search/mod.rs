@@ -34,7 +34,7 @@ const BUILD_BATCH: u64 = 1_000;
 pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<Arc<SearchIndex>> {
     let started = std::time::Instant::now();
     let index = SearchIndex::create(dir).with_context(|| format!("creating an index in {}", dir.display()))?;
-    let mut writer = index.writer(follower::WRITER_HEAP_BYTES)?;
+    let mut writer = index.writer(follower::BULK_HEAP_BYTES)?;
     let last = catalog.last_change().await?;
     let seq = last.as_ref().map_or(0, |change| change.seq);
     let mut last_id = 0_i64;
@@ -57,6 +57,7 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
     }
     tokio::task::block_in_place(|| -> anyhow::Result<()> {
         writer.commit(seq, last.as_ref().map(change_id).as_deref())?;
+        writer.wait_for_merges()?;
         Ok(())
     })?;
     index.reload()?;
