@@ -1,27 +1,101 @@
 //! Counting matches by dimensions straight from the columnar fast fields: one pass over the
 //! matching documents, term ordinals counted in a dense table per segment, names looked up only
 //! for the buckets that occur. Serves both facets (each dimension apart) and grouped stats
-//! (every combination of the dimensions' values).
+//! (every combination of the dimensions' values). Each segment's ordinals are decoded once
+//! into flat arrays and kept while the segment is searched ([`OrdsCache`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Counts per combination of keys (`None`: the document has no value in that dimension).
 pub type Counts = HashMap<Vec<Option<String>>, u64>;
 
+/// A string fast field of one segment, decoded: the term ordinals of document `d` are
+/// `ords[starts[d]..starts[d + 1]]`. Reading these is several times cheaper than decoding
+/// the column for every match, which was most of a broad search at 1M events.
+#[derive(Debug)]
+pub struct DecodedOrds {
+    starts: Vec<u32>,
+    ords: Vec<u32>,
+}
+
+impl DecodedOrds {
+    fn decode(column: &StrColumn, max_doc: DocId) -> Self {
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords = Vec::with_capacity(max_doc as usize);
+        starts.push(0);
+        for doc in 0..max_doc {
+            ords.extend(column.term_ords(doc).map(|ord| ord as u32));
+            starts.push(ords.len() as u32);
+        }
+        ords.shrink_to_fit();
+        DecodedOrds { starts, ords }
+    }
+
+    fn of(&self, doc: DocId) -> &[u32] {
+        &self.ords[self.starts[doc as usize] as usize..self.starts[doc as usize + 1] as usize]
+    }
+
+    fn bytes(&self) -> usize {
+        (self.starts.len() + self.ords.len()) * std::mem::size_of::<u32>()
+    }
+}
+
+/// Decoded ordinals per segment and field, like Elasticsearch's field data: built by the first
+/// search that counts by a field, dropped when a reload retires the segment (segments never
+/// change; deletions only hide documents, which are then never collected).
+#[derive(Debug, Default)]
+pub struct OrdsCache {
+    decoded: Mutex<HashMap<(SegmentId, String), Arc<DecodedOrds>>>,
+}
+
+impl OrdsCache {
+    fn get(&self, reader: &SegmentReader, field: &str, column: &StrColumn) -> Arc<DecodedOrds> {
+        let key = (reader.segment_id(), field.to_string());
+        if let Some(decoded) = self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key) {
+            return decoded.clone();
+        }
+        // Decoded outside the lock, so other segments decode in parallel.
+        let decoded = Arc::new(DecodedOrds::decode(column, reader.max_doc()));
+        self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_insert(decoded).clone()
+    }
+
+    /// Keeps the entries of these segments only (the ones a fresh searcher sees).
+    pub fn retain(&self, live: &HashSet<SegmentId>) {
+        self.decoded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|(segment, _), _| live.contains(segment));
+    }
+
+    /// Memory held, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.decoded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .map(|decoded| decoded.bytes())
+            .sum()
+    }
+}
+
 /// Counts matches by the string fast fields named in `fields`: every combination of their
 /// values when `combined`, else each field on its own (keys of length one, per field).
-pub struct CountCollector {
+pub struct CountCollector<'a> {
     pub fields: Vec<String>,
     pub combined: bool,
+    pub cache: &'a OrdsCache,
 }
 
 /// The per-segment part of [`CountCollector`].
 pub struct CountSegmentCollector {
     columns: Vec<Option<StrColumn>>,
+    decoded: Vec<Option<Arc<DecodedOrds>>>,
     /// Number of ordinals per field, plus one for "no value" (the last).
     widths: Vec<u64>,
     combined: bool,
@@ -30,7 +104,7 @@ pub struct CountSegmentCollector {
     ords: Vec<Vec<u64>>,
 }
 
-impl Collector for CountCollector {
+impl Collector for CountCollector<'_> {
     type Fruit = Vec<Counts>;
     type Child = CountSegmentCollector;
 
@@ -48,8 +122,15 @@ impl Collector for CountCollector {
         } else {
             widths.iter().map(|&width| vec![0; width as usize]).collect()
         };
+        let decoded = self
+            .fields
+            .iter()
+            .zip(&columns)
+            .map(|(field, column)| column.as_ref().map(|column| self.cache.get(reader, field, column)))
+            .collect();
         Ok(CountSegmentCollector {
             ords: vec![Vec::new(); columns.len()],
+            decoded,
             columns,
             widths,
             combined: self.combined,
@@ -79,23 +160,27 @@ impl SegmentCollector for CountSegmentCollector {
     type Fruit = Vec<Counts>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (index, column) in self.columns.iter().enumerate() {
-            let ords = &mut self.ords[index];
-            ords.clear();
-            if let Some(column) = column {
-                ords.extend(column.term_ords(doc));
-            }
-            if ords.is_empty() {
-                ords.push(self.widths[index] - 1);
-            }
-        }
         if !self.combined {
-            for (table, ords) in self.cells.iter_mut().zip(&self.ords) {
+            for ((table, decoded), width) in self.cells.iter_mut().zip(&self.decoded).zip(&self.widths) {
+                let ords = decoded.as_ref().map_or(&[][..], |decoded| decoded.of(doc));
+                if ords.is_empty() {
+                    table[*width as usize - 1] += 1;
+                }
                 for &ord in ords {
                     table[ord as usize] += 1;
                 }
             }
             return;
+        }
+        for (index, decoded) in self.decoded.iter().enumerate() {
+            let ords = &mut self.ords[index];
+            ords.clear();
+            if let Some(decoded) = decoded {
+                ords.extend(decoded.of(doc).iter().map(|&ord| u64::from(ord)));
+            }
+            if ords.is_empty() {
+                ords.push(self.widths[index] - 1);
+            }
         }
         // Every combination: an odometer over the fields' ordinals.
         let mut positions = vec![0_usize; self.ords.len()];

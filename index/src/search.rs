@@ -13,7 +13,7 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::collector::{Hit, HitCursor, PageCollector};
-use crate::counting::CountCollector;
+use crate::counting::{CountCollector, OrdsCache};
 use crate::document::EventDocument;
 use crate::filter::SearchFilter;
 use crate::highlight::MatchWord;
@@ -149,6 +149,7 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    ords: OrdsCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -169,7 +170,7 @@ impl SearchIndex {
         // Segments are searched in parallel, one thread per core.
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields })
+        Ok(SearchIndex { index, reader, fields, ords: OrdsCache::default() })
     }
 
     /// Opens the index in `dir`; `Ok(None)` when there is none or it was built by another
@@ -228,7 +229,15 @@ impl SearchIndex {
 
     /// Makes the latest commit visible to searches.
     pub fn reload(&self) -> Result<(), IndexError> {
-        Ok(self.reader.reload()?)
+        self.reader.reload()?;
+        let live = self.reader.searcher().segment_readers().iter().map(|reader| reader.segment_id()).collect();
+        self.ords.retain(&live);
+        Ok(())
+    }
+
+    /// Memory held by decoded facet ordinals, in bytes.
+    pub fn cached_bytes(&self) -> usize {
+        self.ords.bytes()
     }
 
     /// A searcher over the latest reloaded commit.
@@ -283,7 +292,7 @@ impl SearchIndex {
         let page = PageCollector { limit: request.limit + 1, after: request.after };
         // One pass over the matches: the page, the total and the facets together (a second
         // pass for the facets would expand typo and prefix words and walk the postings again).
-        let counter = CountCollector { fields: self.field_names(&request.facets), combined: false };
+        let counter = CountCollector { fields: self.field_names(&request.facets), combined: false, cache: &self.ords };
         let (total, mut hits, tables) = searcher.search(&query, &(Count, page, counter))?;
         let has_more = hits.len() > request.limit;
         hits.truncate(request.limit);
@@ -311,7 +320,7 @@ impl SearchIndex {
             let total = searcher.search(&query, &Count)? as u64;
             return Ok(StatsResults { total, buckets: vec![(Vec::new(), total)] });
         }
-        let collector = CountCollector { fields: self.field_names(group_by), combined: true };
+        let collector = CountCollector { fields: self.field_names(group_by), combined: true, cache: &self.ords };
         match searcher.search(&query, &(Count, collector)) {
             Ok((total, mut tables)) => {
                 let mut buckets: Vec<(Vec<Option<String>>, u64)> =
@@ -381,6 +390,15 @@ impl EventWriter {
     /// load, so searches meet a few large segments instead of dozens.
     pub fn wait_for_merges(self) -> Result<(), IndexError> {
         self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+
+    /// Merges every segment into one and waits for it.
+    pub fn merge_segments(&mut self) -> Result<(), IndexError> {
+        let segments = self.writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
         Ok(())
     }
 

@@ -93,3 +93,41 @@ fn counting_from_columns_agrees_with_aggregations() {
         assert_eq!(fast, slow, "{group_by:?}");
     }
 }
+
+#[test]
+fn facet_counts_follow_updates_and_deletes_after_a_reload() {
+    let index = corpus();
+    let countries = |index: &SearchIndex| {
+        let request = SearchRequest { limit: 10, facets: vec![FacetField::Country], ..Default::default() };
+        let mut buckets = index.search(&request).unwrap().facets.remove(0).buckets;
+        buckets.sort();
+        buckets
+    };
+    let some = |code: &str, count: u64| (Some(code.to_string()), count);
+    assert_eq!(countries(&index), [(None, 1), some("KZ", 1), some("TJ", 1), some("TR", 1)]);
+    // Decoded ordinals are 4 bytes each: 3 documents (4 starts) with 3 values.
+    assert_eq!(index.cached_bytes(), (4 + 3) * 4);
+
+    // Event 2 moves to Türkiye and event 3 goes: a new segment, and deletions in the old one.
+    let mut writer = index.writer(15_000_000).unwrap();
+    writer
+        .upsert(&EventDocument {
+            id: 2,
+            title: "Conference on border management".to_string(),
+            countries: vec!["TR".to_string()],
+            ..Default::default()
+        })
+        .unwrap();
+    writer.delete(3);
+    writer.commit(5, None).unwrap();
+    index.reload().unwrap();
+    assert_eq!(countries(&index), [some("TR", 2)]);
+    assert_eq!(index.cached_bytes(), (4 + 3) * 4 + (2 + 1) * 4, "the old segment's and the new one's");
+
+    // Merged into one segment, the retired segments' ordinals are dropped.
+    writer.merge_segments().unwrap();
+    index.reload().unwrap();
+    assert_eq!(index.searcher().segment_readers().len(), 1);
+    assert_eq!(countries(&index), [some("TR", 2)]);
+    assert_eq!(index.cached_bytes(), (3 + 2) * 4, "only the merged segment's");
+}
