@@ -55,14 +55,19 @@ pub struct OrdsCache {
 }
 
 impl OrdsCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, String), Arc<DecodedOrds>>> {
+        // A panic elsewhere cannot leave a half-written entry: the map stays usable.
+        self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn get(&self, reader: &SegmentReader, field: &str, column: &StrColumn) -> Arc<DecodedOrds> {
         let key = (reader.segment_id(), field.to_string());
-        if let Some(decoded) = self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key) {
+        if let Some(decoded) = self.entries().get(&key) {
             return decoded.clone();
         }
         // Decoded outside the lock, so other segments decode in parallel.
         let decoded = Arc::new(DecodedOrds::decode(column, reader.max_doc()));
-        self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_insert(decoded).clone()
+        self.entries().entry(key).or_insert(decoded).clone()
     }
 
     /// Keeps the entries of these segments only (the ones a fresh searcher sees).

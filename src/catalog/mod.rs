@@ -135,8 +135,7 @@ impl Catalog {
         let mut cache = WriteCache::default();
         // No savepoint around the fast path: SQLite pays for every statement inside one (a
         // twentieth of an import's CPU), and the transaction holds this batch alone anyway.
-        let mut written = false;
-        if bulk::eligible(&events) && !events.is_empty() {
+        let written = if bulk::eligible(&events) && !events.is_empty() {
             let txn = self.db.begin().await?;
             match bulk::write_batch(&txn, &mut cache, &events).await {
                 Ok(results) => {
@@ -144,15 +143,18 @@ impl Catalog {
                     for (event_id, kind) in results {
                         report.count(event_id, kind);
                     }
-                    written = true;
+                    true
                 }
                 Err(error) => {
                     tracing::debug!(%error, "batch write failed; writing record by record");
                     txn.rollback().await?;
                     cache.clear();
+                    false
                 }
             }
-        }
+        } else {
+            false
+        };
         if !written {
             let txn = self.db.begin().await?;
             self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
