@@ -72,20 +72,12 @@ impl OrdsCache {
 
     /// Keeps the entries of these segments only (the ones a fresh searcher sees).
     pub fn retain(&self, live: &HashSet<SegmentId>) {
-        self.decoded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .retain(|(segment, _), _| live.contains(segment));
+        self.entries().retain(|(segment, _), _| live.contains(segment));
     }
 
     /// Memory held, in bytes.
     pub fn bytes(&self) -> usize {
-        self.decoded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .values()
-            .map(|decoded| decoded.bytes())
-            .sum()
+        self.entries().values().map(|decoded| decoded.bytes()).sum()
     }
 }
 
