@@ -99,6 +99,8 @@ pub struct CountSegmentCollector {
     /// Combined: one cell per combination. Separate: one table per field.
     cells: Vec<Vec<u64>>,
     ords: Vec<Vec<u64>>,
+    /// The odometer's position per field, for three or more combined fields.
+    positions: Vec<usize>,
 }
 
 impl Collector for CountCollector<'_> {
@@ -127,6 +129,7 @@ impl Collector for CountCollector<'_> {
             .collect();
         Ok(CountSegmentCollector {
             ords: vec![Vec::new(); columns.len()],
+            positions: Vec::new(),
             decoded,
             columns,
             widths,
@@ -179,14 +182,28 @@ impl SegmentCollector for CountSegmentCollector {
                 ords.push(self.widths[index] - 1);
             }
         }
-        // Every combination: an odometer over the fields' ordinals.
-        let mut positions = vec![0_usize; self.ords.len()];
+        let cells = &mut self.cells[0];
+        // Two dimensions (region x year, the dashboards' usual request): a plain double loop.
+        if let [first, second] = &self.ords[..] {
+            let width = self.widths[1];
+            for &outer in first {
+                let row = outer * width;
+                for &inner in second {
+                    cells[(row + inner) as usize] += 1;
+                }
+            }
+            return;
+        }
+        // Any number: an odometer over the fields' ordinals, in a buffer kept between calls.
+        let positions = &mut self.positions;
+        positions.clear();
+        positions.resize(self.ords.len(), 0);
         loop {
             let mut cell = 0_u64;
             for (index, ords) in self.ords.iter().enumerate() {
                 cell = cell * self.widths[index] + ords[positions[index]];
             }
-            self.cells[0][cell as usize] += 1;
+            cells[cell as usize] += 1;
             let mut field = self.ords.len();
             loop {
                 if field == 0 {

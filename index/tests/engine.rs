@@ -80,12 +80,32 @@ fn stats_group_by_several_dimensions() {
 
 #[test]
 fn counting_from_columns_agrees_with_aggregations() {
-    let index = corpus();
+    // Several values per dimension, and gaps, so every combination path is exercised.
+    let index = SearchIndex::in_memory();
+    let mut writer = index.writer(15_000_000).unwrap();
+    let countries = [vec!["TR"], vec!["TJ", "KZ"], vec![], vec!["KZ", "TR", "UZ"], vec!["UZ"]];
+    let topics = [vec!["policing"], vec![], vec!["border-management", "policing"], vec!["cybercrime"], vec![]];
+    for (position, (countries, topics)) in countries.iter().zip(&topics).enumerate() {
+        let start = chrono::NaiveDate::from_ymd_opt(2010 + position as i32 % 3, 5, 1);
+        writer
+            .upsert(&EventDocument {
+                id: position as u64 + 1,
+                title: format!("Event {position}"),
+                countries: countries.iter().map(|code| code.to_string()).collect(),
+                topic_slugs: topics.iter().map(|slug| slug.to_string()).collect(),
+                start_date: start.filter(|_| position != 4),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    writer.commit(5, None).unwrap();
+    index.reload().unwrap();
     let filter = convene_index::SearchFilter::default();
     for group_by in [
         vec![FacetField::Country],
         vec![FacetField::Country, FacetField::Year],
         vec![FacetField::Year, FacetField::Topic],
+        vec![FacetField::Country, FacetField::Year, FacetField::Topic],
     ] {
         let fast = index.stats("", &filter, &group_by).unwrap();
         let (query, _) = index.build_query("", &filter);
