@@ -91,6 +91,14 @@ impl SegmentCollector for PageSegmentCollector {
     type Fruit = Vec<Hit>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        // Most matches of a broad query lose on score alone: read the id (a column lookup)
+        // only when the score can place the hit on this page.
+        if self.after.is_some_and(|after| score > after.0.score) {
+            return;
+        }
+        if self.best.len() == self.limit && self.best.peek().is_some_and(|worst| score < worst.0 .0.score) {
+            return;
+        }
         let Some(id) = self.ids.first(doc) else { return };
         let hit = Ranked(Hit { id, score });
         if self.after.is_some_and(|after| hit >= after) {
