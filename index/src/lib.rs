@@ -7,6 +7,7 @@ pub mod counting;
 pub mod document;
 pub mod filter;
 pub mod highlight;
+mod parallel;
 pub mod query;
 pub mod schema;
 pub mod search;

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
-use tantivy::collector::Count;
+use tantivy::collector::{Collector, Count};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Field;
 use tantivy::tokenizer::TokenizerManager;
@@ -245,6 +245,12 @@ impl SearchIndex {
         self.reader.searcher()
     }
 
+    /// Runs a collector over the latest reloaded commit, segments larger than their share cut
+    /// into ranges so every core works ([`crate::parallel`]).
+    pub(crate) fn collect<C: Collector>(&self, query: &dyn Query, collector: &C) -> tantivy::Result<C::Fruit> {
+        crate::parallel::search(&self.index, &self.reader.searcher(), query, collector)
+    }
+
     /// The schema's fields.
     pub fn fields(&self) -> &Fields {
         &self.fields
@@ -288,12 +294,11 @@ impl SearchIndex {
     /// Runs a search: one page of hits, the exact total and the requested facet counts.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let (query, words) = self.build_query(&request.query, &request.filter);
-        let searcher = self.reader.searcher();
         let page = PageCollector { limit: request.limit + 1, after: request.after };
         // One pass over the matches: the page, the total and the facets together (a second
         // pass for the facets would expand typo and prefix words and walk the postings again).
         let counter = CountCollector { fields: self.field_names(&request.facets), combined: false, cache: &self.ords };
-        let (total, mut hits, tables) = searcher.search(&query, &(Count, page, counter))?;
+        let (total, mut hits, tables) = self.collect(&*query, &(Count, page, counter))?;
         let has_more = hits.len() > request.limit;
         hits.truncate(request.limit);
         let facets = facet_counts(&request.facets, tables);
@@ -321,7 +326,7 @@ impl SearchIndex {
             return Ok(StatsResults { total, buckets: vec![(Vec::new(), total)] });
         }
         let collector = CountCollector { fields: self.field_names(group_by), combined: true, cache: &self.ords };
-        match searcher.search(&query, &(Count, collector)) {
+        match self.collect(&*query, &(Count, collector)) {
             Ok((total, mut tables)) => {
                 let mut buckets: Vec<(Vec<Option<String>>, u64)> =
                     tables.pop().unwrap_or_default().into_iter().collect();

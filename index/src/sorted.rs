@@ -157,7 +157,7 @@ impl SearchIndex {
     /// total number passing the filter.
     pub fn list_by_date(&self, filter: &SearchFilter, order: DateOrder) -> Result<(Vec<DateKey>, u64), IndexError> {
         let query = filter.query(self.fields());
-        let (total, keys) = self.searcher().search(&query, &(Count, DateCollector(order)))?;
+        let (total, keys) = self.collect(&query, &(Count, DateCollector(order)))?;
         Ok((keys, total as u64))
     }
 }
