@@ -86,7 +86,8 @@ fn stem_in_place(word: &mut String) {
     })
 }
 
-fn stem_of(folded: &str) -> String {
+/// The English stem of a lowercased, folded word, through the per-thread cache.
+pub(crate) fn stem_of(folded: &str) -> String {
     let mut word = folded.to_string();
     stem_in_place(&mut word);
     word

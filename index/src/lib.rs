@@ -13,6 +13,7 @@ pub mod schema;
 pub mod search;
 pub mod sorted;
 pub mod suggest;
+mod variants;
 
 pub use collector::{Hit, HitCursor};
 pub use document::EventDocument;

@@ -3,13 +3,14 @@
 //! `"phrases"` match in order, `-word` excludes and `OR` joins alternatives. Nothing the user
 //! types is an error: what is not syntax is searched as words.
 
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 use crate::analyzer::{folded, stemmed};
 use crate::highlight::MatchWord;
 use crate::schema::Fields;
+use crate::variants::{VariantQuery, Variants};
 
 /// A piece of the query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,21 +110,18 @@ impl std::fmt::Debug for ParsedQuery {
     }
 }
 
-/// One word in every field: exact stem, typo within budget, and prefix when it is the last.
+/// One word in every field: exact stem, and its typo and prefix variants (typo within budget,
+/// prefix when it is the last word) without the forms the exact stem already matches.
 fn word_query(fields: &Fields, stem: &str, folded_word: &str, prefix: bool) -> (Box<dyn Query>, MatchWord) {
     let budget = typo_budget(folded_word);
+    let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix);
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for field in fields.text_fields() {
         let exact = TermQuery::new(Term::from_field_text(field.stemmed, stem), IndexRecordOption::WithFreqs);
         should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), field.weight * EXACT_BOOST))));
-        let folded_term = Term::from_field_text(field.folded, folded_word);
-        if budget > 0 {
-            let fuzzy = FuzzyTermQuery::new(folded_term.clone(), budget, true);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), field.weight * FUZZY_BOOST))));
-        }
-        if prefix {
-            let completion = FuzzyTermQuery::new_prefix(folded_term, 0, true);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(completion), field.weight * FUZZY_BOOST))));
+        if let Some(variants) = &variants {
+            let variant = VariantQuery { field: field.folded, variants: variants.clone() };
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(variant), field.weight * FUZZY_BOOST))));
         }
     }
     let word = MatchWord { folded: folded_word.to_string(), stem: stem.to_string(), max_distance: budget, prefix };
