@@ -69,8 +69,10 @@ fn document(
     }
 }
 
+/// Times `runs` calls (times BENCH_RUNS, default 1, for profiling) and gives p50 and p99.
 fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, Duration) {
-    let mut samples: Vec<Duration> = (0..runs)
+    let scale: usize = std::env::var("BENCH_RUNS").ok().and_then(|value| value.parse().ok()).unwrap_or(1);
+    let mut samples: Vec<Duration> = (0..runs * scale.max(1))
         .map(|_| {
             let started = Instant::now();
             std::hint::black_box(work());
@@ -80,17 +82,9 @@ fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, Duration) {
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let events: usize = std::env::var("BENCH_EVENTS").ok().and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
-    let scratch = tempfile::tempdir()?;
-    let db =
-        convene::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", scratch.path().join("ref.db").display()))
-            .await?;
-    let catalog = Catalog::new(db).await?;
-    let reference = catalog.reference();
-
-    let index = SearchIndex::create(&scratch.path().join("index"))?;
+/// Indexes `events` generated events into a new index in `dir` and reports the time it took.
+fn build(dir: &std::path::Path, reference: &Reference, events: usize) -> anyhow::Result<SearchIndex> {
+    let index = SearchIndex::create(dir)?;
     let mut writer = index.writer(256 * 1024 * 1024)?;
     let mut organizers = HashMap::new();
     let started = Instant::now();
@@ -107,6 +101,37 @@ async fn main() -> anyhow::Result<()> {
         indexing.as_secs_f64(),
         events as f64 / indexing.as_secs_f64()
     );
+    Ok(index)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let events: usize = std::env::var("BENCH_EVENTS").ok().and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
+    let scratch = tempfile::tempdir()?;
+    let db =
+        convene::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", scratch.path().join("ref.db").display()))
+            .await?;
+    let catalog = Catalog::new(db).await?;
+    let reference = catalog.reference();
+
+    // BENCH_INDEX_DIR keeps the index between runs (for profiling and A/B runs of the queries):
+    // reused when it holds exactly this many events, else built there.
+    let kept = std::env::var_os("BENCH_INDEX_DIR").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| scratch.path().join("index"));
+    let reused = SearchIndex::open(&dir)?.filter(|index| index.len() == events as u64);
+    let index = match reused {
+        Some(index) => {
+            println!("| events | {events} (index reused from {}) |", dir.display());
+            index
+        }
+        None => {
+            // Only an index is ever removed: another folder there makes `create` fail.
+            if kept.is_some() && dir.join("meta.json").exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
+            build(&dir, reference, events)?
+        }
+    };
 
     let none = SearchFilter::default();
     let region_year = [FacetField::RegionSubregion, FacetField::Year];
