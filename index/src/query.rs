@@ -110,10 +110,17 @@ impl std::fmt::Debug for ParsedQuery {
     }
 }
 
-/// One word in every field: exact stem, and its typo and prefix variants (typo within budget,
-/// prefix when it is the last word) without the forms the exact stem already matches.
-fn word_query(fields: &Fields, stem: &str, folded_word: &str, prefix: bool) -> (Box<dyn Query>, MatchWord) {
-    let budget = typo_budget(folded_word);
+/// One word in every field: exact stem, and its typo and prefix variants (typo within budget
+/// when `typos`, prefix when it is the last word) without the forms the exact stem already
+/// matches.
+fn word_query(
+    fields: &Fields,
+    stem: &str,
+    folded_word: &str,
+    typos: bool,
+    prefix: bool,
+) -> (Box<dyn Query>, MatchWord) {
+    let budget = if typos { typo_budget(folded_word) } else { 0 };
     let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix);
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for field in fields.text_fields() {
@@ -173,7 +180,9 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
                     let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                     for part in 0..count {
                         let prefix = is_last && part + 1 == count;
-                        let (query, word) = word_query(fields, &stems[part], &folds[part], prefix);
+                        // An excluded word excludes its own forms, not its typos: `-police`
+                        // must not drop every event about policy.
+                        let (query, word) = word_query(fields, &stems[part], &folds[part], !clause.negated, prefix);
                         parts.push((Occur::Must, query));
                         if !clause.negated {
                             words.push(word);

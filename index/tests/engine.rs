@@ -62,6 +62,15 @@ fn facets_count_every_match_with_a_missing_bucket() {
 }
 
 #[test]
+fn an_excluded_word_excludes_its_forms_but_not_its_typos() {
+    let index = corpus();
+    assert_eq!(ids(&index, "round -tables"), Vec::<u64>::new(), "a stem of the excluded word");
+    // `cable` is one edit from `table`: a typo forgiven when searched, not when excluded.
+    assert_eq!(ids(&index, "cable"), [3]);
+    assert_eq!(ids(&index, "round -cable"), [3]);
+}
+
+#[test]
 fn stats_group_by_several_dimensions() {
     let index = corpus();
     let filter = convene_index::SearchFilter::default();
