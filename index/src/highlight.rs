@@ -78,9 +78,17 @@ pub fn snippet(text: &str, words: &[MatchWord], max_words: usize) -> Option<Stri
 }
 
 /// For each token, the index of the first query word it matches; None when no token matched.
+/// A text repeats its words, so each distinct word is compared with the query once (the typo
+/// distance was the largest cost of a search's highlights).
 fn find_hits(tokens: &[AnalyzedToken], words: &[MatchWord]) -> Option<Vec<Option<usize>>> {
-    let hits: Vec<Option<usize>> =
-        tokens.iter().map(|token| words.iter().position(|word| matches(token, word))).collect();
+    let mut known: rustc_hash::FxHashMap<&str, Option<usize>> = rustc_hash::FxHashMap::default();
+    let hits: Vec<Option<usize>> = tokens
+        .iter()
+        .map(|token| {
+            // A token's stem follows from its folded form, so the folded form is the key.
+            *known.entry(token.folded.as_str()).or_insert_with(|| words.iter().position(|word| matches(token, word)))
+        })
+        .collect();
     hits.iter().any(Option::is_some).then_some(hits)
 }
 
