@@ -25,6 +25,8 @@ pub const BULK_HEAP_BYTES: usize = 256 * 1024 * 1024;
 const BULK_COMMIT_CHANGES: usize = 200_000;
 /// Changes read from the outbox per step.
 const STEP_CHANGES: u64 = 2_000;
+/// A step slower than this is logged with where its time went.
+const SLOW_STEP: std::time::Duration = std::time::Duration::from_millis(250);
 /// A gap in the sequence older than this is a rolled-back write, not one still committing.
 const GAP_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
@@ -130,6 +132,7 @@ impl Follower {
 
     /// Applies the next changes; `false` when there was nothing to do.
     pub async fn step(&mut self) -> anyhow::Result<bool> {
+        let started = std::time::Instant::now();
         let rows = change::Entity::find()
             .filter(change::Column::Seq.gt(self.watermark))
             .order_by_asc(change::Column::Seq)
@@ -156,8 +159,10 @@ impl Follower {
         let mut ids: Vec<i64> = fresh.iter().map(|row| row.event_id).collect();
         ids.sort_unstable();
         ids.dedup();
+        let read_changes = started.elapsed();
         let documents: HashMap<i64, Arc<EventDocument>> =
             documents(&self.catalog, &ids).await?.into_iter().map(|(id, document)| (id, Arc::new(document))).collect();
+        let read_documents = started.elapsed();
         let writer = &mut self.writer;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
             for id in &ids {
@@ -169,8 +174,20 @@ impl Follower {
             Ok(())
         })?;
         self.uncommitted += ids.len();
+        let applied = started.elapsed();
         if !self.defer_commits || self.uncommitted >= BULK_COMMIT_CHANGES {
             self.commit_at(watermark, watermark_change.as_deref())?;
+        }
+        // Writes wait for the follower (at most a second): say where a slow step spent its time.
+        if !self.defer_commits && started.elapsed() > SLOW_STEP {
+            tracing::warn!(
+                changes = ids.len(),
+                read_changes_ms = read_changes.as_millis() as u64,
+                read_documents_ms = (read_documents - read_changes).as_millis() as u64,
+                apply_ms = (applied - read_documents).as_millis() as u64,
+                commit_and_reload_ms = (started.elapsed() - applied).as_millis() as u64,
+                "a slow step of the index follower"
+            );
         }
         if let Some(notices) = &self.notices {
             for row in &fresh {
