@@ -27,7 +27,7 @@ pub struct MatchWord {
 }
 
 /// True when a token of the text matches a query word: same stem, or folded forms within
-/// `max_distance` edits (strsim::osa_distance), or (when `prefix`) the folded token starts with the folded word.
+/// `max_distance` edits (optimal string alignment, [`crate::distance`]), or (when `prefix`) the folded token starts with the folded word.
 pub fn matches(token: &AnalyzedToken, word: &MatchWord) -> bool {
     if word.folded.is_empty() {
         return false;
@@ -38,10 +38,7 @@ pub fn matches(token: &AnalyzedToken, word: &MatchWord) -> bool {
     if word.prefix && token.folded.starts_with(&word.folded) {
         return true;
     }
-    let max_distance = usize::from(word.max_distance);
-    // The length difference is a lower bound of the distance: skip the alignment when it is too large.
-    token.folded.chars().count().abs_diff(word.folded.chars().count()) <= max_distance
-        && strsim::osa_distance(&token.folded, &word.folded) <= max_distance
+    crate::distance::within(&token.folded, &word.folded, usize::from(word.max_distance))
 }
 
 /// The whole text, HTML-escaped, with every matched token wrapped in <mark>…</mark>;

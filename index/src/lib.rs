@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod collector;
 pub mod counting;
+mod distance;
 pub mod document;
 pub mod filter;
 pub mod highlight;
