@@ -40,26 +40,32 @@ pub struct DateOrder {
 impl DateOrder {
     /// `Less` when `left` comes first in this order (missing dates last, ties by id).
     fn compare(&self, left: &DateKey, right: &DateKey) -> Ordering {
-        let forward = match (left.date, right.date) {
-            (Some(a), Some(b)) => {
-                let by_date = if self.descending { b.cmp(&a) } else { a.cmp(&b) };
-                let by_id = if self.descending { right.id.cmp(&left.id) } else { left.id.cmp(&right.id) };
-                by_date.then(by_id)
-            }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => {
-                if self.descending {
-                    right.id.cmp(&left.id)
-                } else {
-                    left.id.cmp(&right.id)
-                }
-            }
-        };
+        let by_id = if self.descending { right.id.cmp(&left.id) } else { left.id.cmp(&right.id) };
+        let forward = self.forward_dates(left.date, right.date).then(by_id);
         if self.reverse {
             forward.reverse()
         } else {
             forward
+        }
+    }
+
+    /// [`Self::compare`] on the dates alone: `Equal` means the ids decide.
+    fn compare_dates(&self, left: Option<i64>, right: Option<i64>) -> Ordering {
+        let forward = self.forward_dates(left, right);
+        if self.reverse {
+            forward.reverse()
+        } else {
+            forward
+        }
+    }
+
+    fn forward_dates(&self, left: Option<i64>, right: Option<i64>) -> Ordering {
+        match (left, right) {
+            (Some(a), Some(b)) if self.descending => b.cmp(&a),
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
         }
     }
 }
@@ -132,8 +138,19 @@ impl SegmentCollector for DateSegmentCollector {
     type Fruit = Vec<DateKey>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        // Most documents lose on their date alone: read the id (a column lookup) only when
+        // the date ties with the cursor's or the last kept one's.
+        let date = self.dates.first(doc).map(|date| date.into_timestamp_secs());
+        if self.order.after.is_some_and(|after| self.order.compare_dates(date, after.date) == Ordering::Less) {
+            return;
+        }
+        if self.kept.len() >= self.order.limit
+            && self.kept.peek().is_some_and(|last| self.order.compare_dates(date, last.key.date) == Ordering::Greater)
+        {
+            return;
+        }
         let Some(id) = self.ids.first(doc) else { return };
-        let key = DateKey { date: self.dates.first(doc).map(|date| date.into_timestamp_secs()), id };
+        let key = DateKey { date, id };
         if let Some(after) = &self.order.after {
             if self.order.compare(&key, after) != Ordering::Greater {
                 return;

@@ -160,3 +160,48 @@ fn facet_counts_follow_updates_and_deletes_after_a_reload() {
     assert_eq!(countries(&index), [some("TR", 2)]);
     assert_eq!(index.cached_bytes(), (3 + 2) * 4, "only the merged segment's");
 }
+
+#[test]
+fn date_pages_walk_ties_and_missing_dates_without_repeats_or_gaps() {
+    use convene_index::{DateField, DateKey, DateOrder};
+    let index = SearchIndex::in_memory();
+    let mut writer = index.writer(15_000_000).unwrap();
+    // Dates with ties larger than a page, and events without a date.
+    let days = [Some(3), Some(1), None, Some(3), Some(2), Some(3), None, Some(1), Some(3), Some(2), Some(1), Some(3)];
+    for (position, day) in days.iter().enumerate() {
+        let date = day.map(|day| chrono::NaiveDate::from_ymd_opt(2020, 1, day).unwrap());
+        let document =
+            EventDocument { id: position as u64 + 1, title: "Event".into(), start_date: date, ..Default::default() };
+        writer.upsert(&document).unwrap();
+    }
+    writer.commit(1, None).unwrap();
+    index.reload().unwrap();
+    let filter = convene_index::SearchFilter::default();
+    for descending in [true, false] {
+        // Expected: by date in the order, ties by id the same way, missing dates last.
+        let mut expected: Vec<(Option<u32>, u64)> =
+            days.iter().enumerate().map(|(position, day)| (*day, position as u64 + 1)).collect();
+        expected.sort_by(|left, right| match (left.0, right.0) {
+            (Some(a), Some(b)) if descending => b.cmp(&a).then(right.1.cmp(&left.1)),
+            (Some(a), Some(b)) => a.cmp(&b).then(left.1.cmp(&right.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) if descending => right.1.cmp(&left.1),
+            (None, None) => left.1.cmp(&right.1),
+        });
+        let expected: Vec<u64> = expected.into_iter().map(|(_, id)| id).collect();
+        let mut walked = Vec::new();
+        let mut after: Option<DateKey> = None;
+        loop {
+            let order = DateOrder { field: DateField::StartDate, descending, reverse: false, after, limit: 3 };
+            let (page, total) = index.list_by_date(&filter, order).unwrap();
+            assert_eq!(total, days.len() as u64);
+            if page.is_empty() {
+                break;
+            }
+            walked.extend(page.iter().map(|key| key.id));
+            after = page.last().copied();
+        }
+        assert_eq!(walked, expected, "descending: {descending}");
+    }
+}
