@@ -2,6 +2,7 @@
 //! size, mutations over GET, persisted queries and CORS (the request time limit is tested in
 //! `src/http/limits.rs`, where a slow endpoint can be made).
 
+use convene::auth::{create_token, Role};
 use convene::config::ServeOptions;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -102,6 +103,63 @@ async fn persisted_queries_take_a_hash_instead_of_the_text(db: &TestDb) {
     server.stop().await;
 }
 db_test!(persisted_queries_take_a_hash_instead_of_the_text);
+
+async fn a_persisted_mutation_is_not_run_by_get(db: &TestDb) {
+    let server = RunningServer::start(db).await;
+    let editor = create_token(db.catalog().await.db(), Role::Editor, None).await.unwrap();
+    let client = reqwest::Client::new();
+    let graphql = format!("{}/graphql", server.base);
+    let text = r#"mutation { deleteEvent(id: "1") }"#;
+    let hash: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    // Registered by an anonymous POST, which may not delete: the event stays.
+    let registered: Value = client
+        .post(&graphql)
+        .json(&json!({"query": text, "extensions": extensions}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(registered["errors"].is_array(), "{registered}");
+    // An editor's GET with the hash alone is refused, and deletes nothing.
+    let by_get = client
+        .get(format!("{graphql}?extensions={}", urlencode(&extensions.to_string())))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(by_get["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{by_get}");
+    assert!(by_get["data"]["deleteEvent"].is_null(), "{by_get}");
+    let count: Value = client
+        .post(&graphql)
+        .json(&json!({"query": "{ events { totalCount } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count["data"]["events"]["totalCount"], 1, "the event is still there");
+    // The same editor's POST by hash does delete it.
+    let by_post: Value = client
+        .post(&graphql)
+        .bearer_auth(&editor)
+        .json(&json!({"extensions": extensions}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_post["data"]["deleteEvent"], "1", "{by_post}");
+    server.stop().await;
+}
+db_test!(a_persisted_mutation_is_not_run_by_get);
 
 fn urlencode(text: &str) -> String {
     text.bytes()

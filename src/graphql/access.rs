@@ -1,5 +1,5 @@
 //! Who may run what: a bad token is refused on every operation, and queries and
-//! subscriptions need a reader token when the server is configured so.
+//! subscriptions need a reader token when the server is configured so; a `GET` never mutates.
 
 use std::sync::Arc;
 
@@ -9,6 +9,12 @@ use async_graphql::{ServerError, ServerResult, Variables};
 
 use super::error::ErrorCode;
 use crate::auth::{Principal, Role};
+
+/// Request data for a request that came by `GET`, which must not change anything. The HTTP
+/// layer refuses a `GET` whose query text holds a mutation with 405; this catches the one it
+/// cannot see: a persisted query sent by its hash alone.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOnlyRequest;
 
 /// The access rules that do not depend on a resolver.
 #[derive(Debug, Clone, Copy)]
@@ -38,13 +44,16 @@ impl Extension for AccessPolicy {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        let has_mutation =
+            document.operations.iter().any(|(_, operation)| operation.node.ty == OperationType::Mutation);
+        if has_mutation && ctx.data_opt::<ReadOnlyRequest>().is_some() {
+            return Err(refuse(ErrorCode::BadUserInput, "mutations need POST, not GET"));
+        }
         let principal = ctx.data_opt::<Principal>().copied().unwrap_or(Principal::Anonymous);
         if principal == Principal::Invalid {
             return Err(refuse(ErrorCode::Unauthenticated, "the bearer token is unknown or revoked"));
         }
-        let only_queries =
-            document.operations.iter().all(|(_, operation)| operation.node.ty != OperationType::Mutation);
-        if only_queries
+        if !has_mutation
             && !self.anonymous_queries
             && !matches!(principal, Principal::Token(role) if role >= Role::Reader)
         {

@@ -52,7 +52,12 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
     let subscriptions = ws::subscriptions(schema.clone(), authenticator.clone());
     let graphql =
         graphql_http::graphql_endpoint(schema).body_limit(options.body_limit).with_hook(|request, graphql| {
-            graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous))
+            let graphql =
+                graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous));
+            match *request.method() {
+                poem::http::Method::GET => graphql.data(crate::graphql::access::ReadOnlyRequest),
+                _ => graphql,
+            }
         });
     let graphql = auth::authenticated(authenticator, graphql);
     let limiter = Arc::new(limits::RateLimiter::new(options.rate_limit, options.rate_burst));
