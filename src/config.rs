@@ -114,6 +114,12 @@ pub struct ServeOptions {
     /// Requests a client may make at once before the rate limit applies.
     #[arg(long, env = "CONVENE_RATE_BURST", default_value_t = 100.0)]
     pub rate_burst: f64,
+    /// Addresses of the reverse proxies in front of the server, comma-separated: a request from
+    /// one of them counts against the client its `X-Forwarded-For` names (the nearest address
+    /// there that is not itself a trusted proxy). Without this the header is ignored, since
+    /// any client can write it.
+    #[arg(long, env = "CONVENE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Milliseconds a request may take before it is answered with an error.
     #[arg(long, env = "CONVENE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     pub request_timeout_ms: u64,
@@ -143,6 +149,7 @@ impl Default for ServeOptions {
             require_token: false,
             rate_limit: 50.0,
             rate_burst: 100.0,
+            trusted_proxies: Vec::new(),
             request_timeout_ms: 30_000,
             cors_origins: vec!["*".to_string()],
             max_query_depth: 12,

@@ -76,6 +76,35 @@ async fn bodies_time_get_mutations_and_cors_are_bounded(db: &TestDb) {
 }
 db_test!(bodies_time_get_mutations_and_cors_are_bounded);
 
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(db: &TestDb) {
+    let client = reqwest::Client::new();
+    let statuses = |base: String, forwarded: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("{base}/graphql?query=%7Bevents%7BtotalCount%7D%7D");
+            let mut statuses = Vec::new();
+            for _ in 0..4 {
+                let response = client.get(&url).header("x-forwarded-for", forwarded).send().await.unwrap();
+                statuses.push(response.status().as_u16());
+            }
+            statuses
+        }
+    };
+    let limits = ServeOptions { rate_limit: 0.1, rate_burst: 3.0, ..Default::default() };
+    // The test connects from 127.0.0.1: trusted, it is the proxy and the header names the client.
+    let proxied = ServeOptions { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..limits.clone() };
+    let server = RunningServer::start_with(db, proxied).await;
+    assert_eq!(statuses(server.base.clone(), "203.0.113.7, 127.0.0.1").await, [200, 200, 200, 429]);
+    assert_eq!(statuses(server.base.clone(), "203.0.113.8").await, [200, 200, 200, 429], "another client");
+    server.stop().await;
+    // Untrusted, the header is anybody's to write: one address, one limit.
+    let server = RunningServer::start_with(db, limits).await;
+    assert_eq!(statuses(server.base.clone(), "203.0.113.7").await, [200, 200, 200, 429]);
+    assert_eq!(statuses(server.base.clone(), "203.0.113.8").await, [429, 429, 429, 429], "a spoofed header");
+    server.stop().await;
+}
+db_test!(behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit);
+
 async fn persisted_queries_take_a_hash_instead_of_the_text(db: &TestDb) {
     let server = RunningServer::start(db).await;
     let client = reqwest::Client::new();

@@ -2,6 +2,7 @@
 //! address without one) and a time limit per request.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,15 +49,29 @@ impl RateLimiter {
     }
 }
 
-/// Who a request counts against: its bearer token, else its address.
-fn client_key(request: &Request) -> String {
+/// Who a request counts against: its bearer token, else its client's address. Behind trusted
+/// proxies that is the nearest `X-Forwarded-For` address that is not a trusted proxy (as
+/// nginx's `real_ip_recursive` and Express's `trust proxy` read it).
+fn client_key(request: &Request, trusted: &[IpAddr]) -> String {
     if let Some(token) = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) {
         return format!("token:{}", crate::auth::hash_token(token));
     }
-    match request.remote_addr().as_socket_addr() {
-        Some(address) => format!("address:{}", address.ip()),
-        None => "address:unknown".to_string(),
+    let Some(peer) = request.remote_addr().as_socket_addr().map(|address| address.ip()) else {
+        return "address:unknown".to_string();
+    };
+    let mut client = peer;
+    if trusted.contains(&peer) {
+        let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+        let hops: Vec<IpAddr> =
+            forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+        for hop in hops.iter().rev() {
+            client = *hop;
+            if !trusted.contains(hop) {
+                break;
+            }
+        }
     }
+    format!("address:{client}")
 }
 
 fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -64,9 +79,11 @@ fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 
-/// Wraps an endpoint with the rate limit and the per-request time limit.
+/// Wraps an endpoint with the rate limit (clients behind `trusted` proxies counted by their
+/// forwarded address) and the per-request time limit.
 pub fn limited<E: Endpoint>(
     limiter: Arc<RateLimiter>,
+    trusted: Arc<[IpAddr]>,
     timeout: Duration,
     endpoint: E,
 ) -> impl Endpoint<Output = Response> {
@@ -74,8 +91,9 @@ pub fn limited<E: Endpoint>(
     poem::endpoint::make(move |request: Request| {
         let limiter = limiter.clone();
         let endpoint = endpoint.clone();
+        let trusted = trusted.clone();
         async move {
-            if let Err(wait) = limiter.check(&client_key(&request)) {
+            if let Err(wait) = limiter.check(&client_key(&request, &trusted)) {
                 let mut response =
                     graphql_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; retry later");
                 let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -110,7 +128,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(200)).await;
             Ok::<&str, poem::Error>("late")
         });
-        let endpoint = limited(Arc::new(RateLimiter::new(0.0, 1.0)), Duration::from_millis(20), slow);
+        let endpoint = limited(Arc::new(RateLimiter::new(0.0, 1.0)), Arc::from([]), Duration::from_millis(20), slow);
         let response = endpoint.call(poem::Request::default()).await.unwrap();
         assert_eq!(response.status(), 503);
         let body = response.into_body().into_string().await.unwrap();
