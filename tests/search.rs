@@ -8,7 +8,7 @@ use convene::search::{IndexLocation, Search};
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::support::{import, query, schema, TestDb};
+use crate::support::{import, query, schema, Backend, TestDb};
 
 const CORPUS: &str = r#"{"source_url": "s:1", "title": "Workshop on chemical precursors control", "description": "Experts discussed illicit drugs and their precursors.", "start_date": "2012-03-01", "venue": {"city": "Ankara", "country": "Türkiye"}, "countries": ["Turkey"], "topics": ["Drugs trafficking"]}
 {"source_url": "s:2", "title": "Conference on border management", "description": "Border guards from Central Asia met in Dushanbe.", "start_date": "2015-05-01", "venue": {"city": "Dushanbe", "country": "TJ"}, "countries": ["KZ", "KG", "TJ"], "topics": ["Border security"]}
@@ -265,6 +265,30 @@ async fn an_index_built_from_another_database_is_rebuilt(db: &TestDb) {
     other_db.finish().await;
 }
 db_test!(an_index_built_from_another_database_is_rebuilt);
+
+async fn a_replica_follows_another_processs_writes_at_once(db: &TestDb) {
+    // Two catalogues on one database stand for two processes, the reader with its own index.
+    let reader = db.catalog().await;
+    let writer = db.catalog().await;
+    // On PostgreSQL the reader does not poll within the test: only the writer's announcement
+    // (NOTIFY) can wake it. On SQLite one machine shares the file, and polling is the way.
+    let poll = match db.backend {
+        Backend::Postgres => Duration::from_secs(3600),
+        Backend::Sqlite => Duration::from_millis(100),
+    };
+    let location = IndexLocation::new(db.dir.path().join("replica-index"));
+    let (search, task) = Search::start(&reader, location, poll).await.unwrap();
+    for n in 1..=3 {
+        let record = format!(r#"{{"source_url": "s:replica-{n}", "title": "Maritime security seminar {n}"}}"#);
+        import(&writer, &record).await;
+        let seq = writer.last_change_seq().await.unwrap();
+        assert!(search.wait_for(seq, Duration::from_secs(10)).await, "write {n} reached the other process's index");
+    }
+    let request = convene_index::SearchRequest { query: "maritime".into(), limit: 10, ..Default::default() };
+    assert_eq!(search.search(request).await.unwrap().total_hits, 3);
+    task.stop().await;
+}
+db_test!(a_replica_follows_another_processs_writes_at_once);
 
 async fn filtered_lists_from_the_index_match_the_database(db: &TestDb) {
     use convene::catalog::filter::{DateRange, EventFilter};

@@ -19,13 +19,31 @@ pub mod write;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use entity::organizer;
 pub use error::CatalogError;
 use record::EventRecord;
 use reference::Reference;
 use write::{ChangeKind, WriteCache, WriteMode};
+
+/// The PostgreSQL channel every committed write is announced on.
+const CHANGES_CHANNEL: &str = "convene_changes";
+
+/// Wakes `changed` on every announcement until the connection fails.
+async fn listen(
+    pool: &sea_orm::sqlx::PgPool,
+    changed: &tokio::sync::Notify,
+) -> Result<std::convert::Infallible, sea_orm::sqlx::Error> {
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANGES_CHANNEL).await?;
+    // Writes committed before the listening began were announced to nobody.
+    changed.notify_one();
+    loop {
+        listener.recv().await?;
+        changed.notify_one();
+    }
+}
 
 /// The catalogue service: a database connection and the reference data loaded from it.
 #[derive(Debug, Clone)]
@@ -85,9 +103,41 @@ impl Catalog {
         &self.db
     }
 
-    /// Woken after every write this process commits, so the indexer follows at once.
+    /// Woken after every write this process commits, so the indexer follows at once (and, on
+    /// PostgreSQL, after other processes' writes: [`Catalog::listen_for_writes`]).
     pub fn changed(&self) -> &tokio::sync::Notify {
         &self.changed
+    }
+
+    /// Wakes this process's indexer and, on PostgreSQL, every other process listening.
+    async fn announce(&self) {
+        self.changed.notify_one();
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Best effort: a follower that misses it still polls the change log.
+            if let Err(error) = self.db.execute_unprepared(&format!("NOTIFY {CHANGES_CHANNEL}")).await {
+                tracing::warn!(error = %error, "could not announce a write to other processes");
+            }
+        }
+    }
+
+    /// On PostgreSQL, wakes this process's indexer whenever any process commits a write
+    /// (LISTEN/NOTIFY), so replicas follow each other at once instead of at their next poll.
+    /// `None` on SQLite. The task reconnects after a lost connection until it is aborted.
+    pub fn listen_for_writes(&self) -> Option<tokio::task::JoinHandle<()>> {
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return None;
+        }
+        let pool = self.db.get_postgres_connection_pool().clone();
+        let changed = self.changed.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                let Err(error) = listen(&pool, &changed).await;
+                tracing::warn!(error = %error, "listening for other processes' writes failed; retrying in a second");
+                // Whatever was announced meanwhile is found by the next step.
+                changed.notify_one();
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }))
     }
 
     /// The newest sequence number of the change log (0 when empty).
@@ -160,7 +210,7 @@ impl Catalog {
             self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
             txn.commit().await?;
         }
-        self.changed.notify_one();
+        self.announce().await;
         report.rejected.sort_by_key(|rejection| rejection.line);
         Ok(report)
     }
@@ -206,7 +256,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         let (event_id, kind) = write::write_event(&txn, &mut WriteCache::default(), resolved, mode).await?;
         txn.commit().await?;
-        self.changed.notify_one();
+        self.announce().await;
         let event = read::events_by_id(&self.db, &[event_id]).await?.remove(&event_id);
         Ok((event.ok_or_else(|| CatalogError::NotFound(format!("event {event_id}")))?, kind))
     }
@@ -216,7 +266,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         write::relabel(&txn, table, slug, label).await?;
         txn.commit().await?;
-        self.changed.notify_one();
+        self.announce().await;
         Ok(())
     }
 
@@ -225,7 +275,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         write::delete_event(&txn, event_id).await?;
         txn.commit().await?;
-        self.changed.notify_one();
+        self.announce().await;
         Ok(())
     }
 }

@@ -128,18 +128,24 @@ impl std::fmt::Debug for Search {
 pub struct SearchTask {
     stop: tokio::sync::watch::Sender<bool>,
     handle: tokio::task::JoinHandle<()>,
+    /// On PostgreSQL, what wakes the follower when another process writes.
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl SearchTask {
     /// Stops following and waits for the last commit to finish.
     pub async fn stop(self) {
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
         let _ = self.stop.send(true);
         let _ = self.handle.await;
     }
 }
 
 impl Search {
-    /// Opens (or rebuilds) the index, catches up with the change log, and starts following it.
+    /// Opens (or rebuilds) the index, catches up with the change log, and starts following it:
+    /// woken by this process's writes and, on PostgreSQL, by any process's; else every `poll`.
     pub async fn start(
         catalog: &Catalog,
         location: IndexLocation,
@@ -165,7 +171,8 @@ impl Search {
             notices: notices.clone(),
         };
         let handle = tokio::spawn(supervisor.run(poll, stopped));
-        Ok((Search { live, applied, notices }, SearchTask { stop, handle }))
+        let listener = catalog.listen_for_writes();
+        Ok((Search { live, applied, notices }, SearchTask { stop, handle, listener }))
     }
 
     /// The live index.
