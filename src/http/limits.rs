@@ -15,6 +15,8 @@ pub struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// Buckets kept before full ones are forgotten.
@@ -23,7 +25,13 @@ const MAX_BUCKETS: usize = 100_000;
 impl RateLimiter {
     /// A limiter; `per_second` 0 lets everything through.
     pub fn new(per_second: f64, burst: f64) -> Self {
-        RateLimiter { per_second, burst: burst.max(1.0), buckets: Mutex::default() }
+        RateLimiter { per_second, burst: burst.max(1.0), buckets: Mutex::default(), trusted_proxies: Vec::new() }
+    }
+
+    /// Counts requests from these reverse proxies against the client they forward for.
+    pub fn trusting(mut self, proxies: Vec<IpAddr>) -> Self {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// Takes one request from the client's bucket, or says how long to wait.
@@ -79,11 +87,9 @@ fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 
-/// Wraps an endpoint with the rate limit (clients behind `trusted` proxies counted by their
-/// forwarded address) and the per-request time limit.
+/// Wraps an endpoint with the rate limit and the per-request time limit.
 pub fn limited<E: Endpoint>(
     limiter: Arc<RateLimiter>,
-    trusted: Arc<[IpAddr]>,
     timeout: Duration,
     endpoint: E,
 ) -> impl Endpoint<Output = Response> {
@@ -91,9 +97,8 @@ pub fn limited<E: Endpoint>(
     poem::endpoint::make(move |request: Request| {
         let limiter = limiter.clone();
         let endpoint = endpoint.clone();
-        let trusted = trusted.clone();
         async move {
-            if let Err(wait) = limiter.check(&client_key(&request, &trusted)) {
+            if let Err(wait) = limiter.check(&client_key(&request, &limiter.trusted_proxies)) {
                 let mut response =
                     graphql_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; retry later");
                 let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -128,7 +133,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(200)).await;
             Ok::<&str, poem::Error>("late")
         });
-        let endpoint = limited(Arc::new(RateLimiter::new(0.0, 1.0)), Arc::from([]), Duration::from_millis(20), slow);
+        let endpoint = limited(Arc::new(RateLimiter::new(0.0, 1.0)), Duration::from_millis(20), slow);
         let response = endpoint.call(poem::Request::default()).await.unwrap();
         assert_eq!(response.status(), 503);
         let body = response.into_body().into_string().await.unwrap();

@@ -60,11 +60,12 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
             }
         });
     let graphql = auth::authenticated(authenticator, graphql);
-    let limiter = Arc::new(limits::RateLimiter::new(options.rate_limit, options.rate_burst));
+    let limiter = Arc::new(
+        limits::RateLimiter::new(options.rate_limit, options.rate_burst).trusting(options.trusted_proxies.clone()),
+    );
     let timeout = Duration::from_millis(options.request_timeout_ms);
-    let trusted: Arc<[std::net::IpAddr]> = options.trusted_proxies.clone().into();
-    let graphql = limits::limited(limiter.clone(), trusted.clone(), timeout, graphql);
-    let subscriptions = limits::limited(limiter, trusted, timeout, subscriptions);
+    let graphql = limits::limited(limiter.clone(), timeout, graphql);
+    let subscriptions = limits::limited(limiter, timeout, subscriptions);
     let readiness_catalog = catalog.clone();
     Route::new()
         .at("/graphql", measured(metrics.clone(), "/graphql", graphql))
