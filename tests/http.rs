@@ -49,6 +49,11 @@ impl RunningServer {
     }
 }
 
+/// Sends a request and reads its JSON body.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn routes_answer_as_documented(db: &TestDb) {
     let server = RunningServer::start(db).await;
     let client = reqwest::Client::new();
@@ -90,15 +95,10 @@ async fn routes_answer_as_documented(db: &TestDb) {
     let explore =
         page.split("const SEARCH = `").nth(1).and_then(|rest| rest.split('`').next()).expect("the page's query");
     let variables = json!({"q": "drug", "filter": null, "after": null, "scheme": "OSCE"});
-    let explored: Value = client
-        .post(format!("{}/graphql", server.base))
-        .json(&json!({"query": explore, "variables": variables}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let explored = json_of(
+        client.post(format!("{}/graphql", server.base)).json(&json!({"query": explore, "variables": variables})),
+    )
+    .await;
     assert!(explored["errors"].is_null(), "{explored}");
     assert_eq!(explored["data"]["search"]["totalHits"], 1);
     assert_eq!(explored["data"]["eventStats"]["buckets"][0]["keys"][0]["key"], "SEE");

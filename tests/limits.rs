@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::db_test;
-use crate::http::RunningServer;
+use crate::http::{json_of, RunningServer};
 use crate::support::TestDb;
 
 async fn rate_limit_answers_429_with_retry_after(db: &TestDb) {
@@ -105,29 +105,27 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(db: &Tes
 }
 db_test!(behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit);
 
+/// The `extensions` of an automatic persisted query: the hash of its text.
+fn persisted(text: &str) -> Value {
+    let hash: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    json!({"persistedQuery": {"version": 1, "sha256Hash": hash}})
+}
+
 async fn persisted_queries_take_a_hash_instead_of_the_text(db: &TestDb) {
     let server = RunningServer::start(db).await;
     let client = reqwest::Client::new();
     let graphql = format!("{}/graphql", server.base);
     let text = "{ events { totalCount } }";
-    let hash: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
-    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
-    let post = |body: Value| client.post(&graphql).json(&body).send();
+    let extensions = persisted(text);
+    let post = |body: Value| json_of(client.post(&graphql).json(&body));
 
-    let unknown: Value = post(json!({"extensions": extensions})).await.unwrap().json().await.unwrap();
+    let unknown = post(json!({"extensions": extensions})).await;
     assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound", "{unknown}");
-    let registered: Value = post(json!({"query": text, "extensions": extensions})).await.unwrap().json().await.unwrap();
+    let registered = post(json!({"query": text, "extensions": extensions})).await;
     assert_eq!(registered["data"]["events"]["totalCount"], 1);
-    let by_hash: Value = post(json!({"extensions": extensions})).await.unwrap().json().await.unwrap();
+    let by_hash = post(json!({"extensions": extensions})).await;
     assert_eq!(by_hash["data"]["events"]["totalCount"], 1, "{by_hash}");
-    let by_get = client
-        .get(format!("{graphql}?extensions={}", urlencode(&extensions.to_string())))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let by_get = json_of(client.get(format!("{graphql}?extensions={}", urlencode(&extensions.to_string())))).await;
     assert_eq!(by_get["data"]["events"]["totalCount"], 1, "{by_get}");
     server.stop().await;
 }
@@ -139,52 +137,19 @@ async fn a_persisted_mutation_is_not_run_by_get(db: &TestDb) {
     let client = reqwest::Client::new();
     let graphql = format!("{}/graphql", server.base);
     let text = r#"mutation { deleteEvent(id: "1") }"#;
-    let hash: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
-    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    let extensions = persisted(text);
     // Registered by an anonymous POST, which may not delete: the event stays.
-    let registered: Value = client
-        .post(&graphql)
-        .json(&json!({"query": text, "extensions": extensions}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let registered = json_of(client.post(&graphql).json(&json!({"query": text, "extensions": extensions}))).await;
     assert!(registered["errors"].is_array(), "{registered}");
     // An editor's GET with the hash alone is refused, and deletes nothing.
-    let by_get = client
-        .get(format!("{graphql}?extensions={}", urlencode(&extensions.to_string())))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let by_get = format!("{graphql}?extensions={}", urlencode(&extensions.to_string()));
+    let by_get = json_of(client.get(by_get).bearer_auth(&editor)).await;
     assert_eq!(by_get["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{by_get}");
     assert!(by_get["data"]["deleteEvent"].is_null(), "{by_get}");
-    let count: Value = client
-        .post(&graphql)
-        .json(&json!({"query": "{ events { totalCount } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let count = json_of(client.post(&graphql).json(&json!({"query": "{ events { totalCount } }"}))).await;
     assert_eq!(count["data"]["events"]["totalCount"], 1, "the event is still there");
     // The same editor's POST by hash does delete it.
-    let by_post: Value = client
-        .post(&graphql)
-        .bearer_auth(&editor)
-        .json(&json!({"extensions": extensions}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_post = json_of(client.post(&graphql).bearer_auth(&editor).json(&json!({"extensions": extensions}))).await;
     assert_eq!(by_post["data"]["deleteEvent"], "1", "{by_post}");
     server.stop().await;
 }
