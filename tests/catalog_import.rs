@@ -202,3 +202,34 @@ async fn batches_fall_back_to_one_record_at_a_time(db: &TestDb) {
     );
 }
 db_test!(batches_fall_back_to_one_record_at_a_time);
+
+async fn a_refused_batch_leaves_no_stale_taxonomy_for_the_next(db: &TestDb) {
+    let catalog = db.catalog().await;
+    import(&catalog, r#"{"source_url": "x:1", "title": "Holder"}"#).await;
+    let taken = event_by_source(db, &catalog, "x:1").await["slug"].as_str().unwrap().to_string();
+    // Batches of two. The first batch's clash sends it back record by record after it created
+    // Hall Z, Unit Z and the topic Zeta, which its rollback then removed; its second record
+    // creates Hall Y, which may take the id Hall Z had. The second batch names Hall Z again,
+    // and must not be given an id learnt in the rolled-back transaction.
+    let venue = |name: &str| format!(r#"{{"name": "{name}", "city": "Vienna", "country": "Austria"}}"#);
+    let lines = [
+        format!(
+            r#"{{"source_url": "x:5", "title": "Clashing", "slug": "{taken}", "venue": {}, "organizer": ["OSCE", "Unit Z"], "topics": ["Zeta"]}}"#,
+            venue("Hall Z")
+        ),
+        format!(r#"{{"source_url": "x:6", "title": "Elsewhere", "venue": {}}}"#, venue("Hall Y")),
+        format!(
+            r#"{{"source_url": "x:7", "title": "Back in Hall Z", "venue": {}, "organizer": ["OSCE", "Unit Z"], "topics": ["Zeta"]}}"#,
+            venue("Hall Z")
+        ),
+    ];
+    let report = convene::commands::import_lines(&catalog, lines.join("\n").as_bytes(), 2).await.expect("import runs");
+    assert_eq!((report.imported, report.rejected.len()), (2, 1), "{:?}", report.rejected);
+    assert_eq!(report.rejected[0].line, 1);
+    let event = event_by_source(db, &catalog, "x:7").await;
+    assert_eq!(event["venue"]["name"], "Hall Z");
+    assert_eq!(event["organizer"]["path"], json!(["OSCE", "Unit Z"]));
+    assert_eq!(event["topics"], json!([{"slug": "zeta", "label": "Zeta"}]));
+    assert_eq!(event_by_source(db, &catalog, "x:6").await["venue"]["name"], "Hall Y");
+}
+db_test!(a_refused_batch_leaves_no_stale_taxonomy_for_the_next);

@@ -13,8 +13,15 @@ use super::error::CatalogError;
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
 
-/// Rows per multi-row statement, well under every backend's parameter limit.
-const CHUNK: usize = 400;
+/// Bound parameters per statement, under every backend's limit (SQLite's 32,766 and
+/// PostgreSQL's 65,535). Each statement is a round trip to the database's thread or server,
+/// so a batch takes as few as fit.
+const MAX_PARAMETERS: usize = 30_000;
+
+/// Rows of `columns` values that fit in one statement.
+fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMETERS / columns.max(1)).max(1)
+}
 
 /// Inserts missing rows keyed by a unique text column and returns the ids of all `keys`.
 async fn ensure_keys(
@@ -26,11 +33,9 @@ async fn ensure_keys(
     rows: Vec<(String, Vec<Value>)>,
 ) -> Result<(), CatalogError> {
     let mut seen = HashSet::new();
-    let missing: Vec<(String, Vec<Value>)> = rows
-        .into_iter()
-        .filter(|(key, _)| !cache.ids.contains_key(&(table, key.clone())) && seen.insert(key.clone()))
-        .collect();
-    for chunk in missing.chunks(CHUNK) {
+    let missing: Vec<(String, Vec<Value>)> =
+        rows.into_iter().filter(|(key, _)| !cache.contains(table, key) && seen.insert(key.clone())).collect();
+    for chunk in missing.chunks(rows_per_statement(columns.len())) {
         let mut insert = Query::insert();
         insert
             .into_table(table)
@@ -49,14 +54,14 @@ async fn ensure_keys(
         for row in txn.query_all(&select).await? {
             let id: i64 = row.try_get("", "id")?;
             let key: String = row.try_get("", key_column)?;
-            cache.ids.insert((table, key), id);
+            cache.remember(table, key, id);
         }
     }
     Ok(())
 }
 
 fn id_of(cache: &WriteCache, table: &'static str, key: &str) -> Result<i64, CatalogError> {
-    cache.ids.get(&(table, key.to_string())).copied().ok_or_else(|| CatalogError::NotFound(format!("{table} {key}")))
+    cache.get(table, key).ok_or_else(|| CatalogError::NotFound(format!("{table} {key}")))
 }
 
 /// True when the batch can take the fast path: no two records share a source URL or slug.
@@ -129,7 +134,7 @@ pub async fn write_batch(
             events.iter().filter(|event| event.source_url.is_none()).filter_map(|event| event.slug.clone()).collect(),
         ),
     ] {
-        for chunk in values.chunks(CHUNK) {
+        for chunk in values.chunks(MAX_PARAMETERS) {
             let select = Query::select()
                 .columns(["id", column])
                 .from("events")
@@ -210,7 +215,7 @@ pub async fn write_batch(
         "slug",
         "created_at",
     ];
-    for chunk in new_rows.chunks(CHUNK) {
+    for chunk in new_rows.chunks(rows_per_statement(event_columns.len())) {
         let mut insert = Query::insert();
         insert.into_table("events").columns(event_columns).returning(Query::returning().columns(["id", "slug"]));
         for (_, _, values) in chunk {
@@ -232,7 +237,7 @@ pub async fn write_batch(
     let updated: Vec<i64> =
         results.iter().filter(|(_, kind)| *kind == ChangeKind::Updated).map(|(id, _)| *id).collect();
     for table in ["event_countries", "event_topics", "event_audiences"] {
-        for chunk in updated.chunks(CHUNK) {
+        for chunk in updated.chunks(MAX_PARAMETERS) {
             txn.execute(
                 &Query::delete().from_table(table).and_where(Expr::col("event_id").is_in(chunk.to_vec())).to_owned(),
             )
@@ -265,7 +270,7 @@ pub async fn write_batch(
         ("event_audiences", ["event_id", "audience_id", "position"], audiences),
         ("changes", ["event_id", "kind", "created_at"], changes),
     ] {
-        for chunk in rows.chunks(CHUNK) {
+        for chunk in rows.chunks(rows_per_statement(columns.len())) {
             let mut insert = Query::insert();
             insert.into_table(table).columns(columns);
             for values in chunk {

@@ -167,6 +167,17 @@ impl Catalog {
     /// rolled back and each record is written under its own savepoint, so a bad one is
     /// rejected and the others are kept.
     pub async fn import_batch(&self, records: Vec<NumberedRecord>) -> Result<ImportReport, CatalogError> {
+        self.import_batch_with(records, &mut WriteCache::default()).await
+    }
+
+    /// [`Catalog::import_batch`] for one batch of a longer import: `cache` carries the ids of
+    /// organizers, venues, topics and audiences from one batch to the next, so each is looked
+    /// up once per import rather than once per batch.
+    pub async fn import_batch_with(
+        &self,
+        records: Vec<NumberedRecord>,
+        cache: &mut WriteCache,
+    ) -> Result<ImportReport, CatalogError> {
         let mut report = ImportReport::default();
         let mut lines = Vec::with_capacity(records.len());
         let mut events = Vec::with_capacity(records.len());
@@ -182,14 +193,13 @@ impl Catalog {
                 Err((line, reason)) => report.rejected.push(Rejection { line, reason }),
             }
         }
-        let mut cache = WriteCache::default();
         // No savepoint around the fast path: SQLite pays for every statement inside one (a
         // twentieth of an import's CPU), and the transaction holds this batch alone anyway.
         let written = if bulk::eligible(&events) && !events.is_empty() {
             let txn = self.db.begin().await?;
-            match bulk::write_batch(&txn, &mut cache, &events).await {
+            match bulk::write_batch(&txn, cache, &events).await {
                 Ok(results) => {
-                    txn.commit().await?;
+                    commit(txn, cache).await?;
                     for (event_id, kind) in results {
                         report.count(event_id, kind);
                     }
@@ -197,8 +207,8 @@ impl Catalog {
                 }
                 Err(error) => {
                     tracing::debug!(%error, "batch write failed; writing record by record");
+                    cache.rolled_back();
                     txn.rollback().await?;
-                    cache.clear();
                     false
                 }
             }
@@ -207,8 +217,8 @@ impl Catalog {
         };
         if !written {
             let txn = self.db.begin().await?;
-            self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
-            txn.commit().await?;
+            self.write_one_by_one(&txn, cache, lines.into_iter().zip(events).collect(), &mut report).await?;
+            commit(txn, cache).await?;
         }
         self.announce().await;
         report.rejected.sort_by_key(|rejection| rejection.line);
@@ -232,8 +242,8 @@ impl Catalog {
                     report.count(event_id, kind);
                 }
                 Err(error) => {
+                    cache.rolled_back();
                     savepoint.rollback().await?;
-                    cache.clear();
                     let reason = match &error {
                         CatalogError::Database(cause) => format!("could not be stored: {cause}"),
                         other => other.to_string(),
@@ -321,5 +331,19 @@ impl OrganizerTree {
         let mut units: Vec<_> = self.units.values().collect();
         units.sort_by_cached_key(|unit| self.path(unit.id));
         units
+    }
+}
+
+/// Commits a transaction that taught `cache` ids, and tells the cache whether they stay.
+async fn commit(txn: sea_orm::DatabaseTransaction, cache: &mut WriteCache) -> Result<(), CatalogError> {
+    match txn.commit().await {
+        Ok(()) => {
+            cache.committed();
+            Ok(())
+        }
+        Err(error) => {
+            cache.rolled_back();
+            Err(error.into())
+        }
     }
 }

@@ -45,17 +45,43 @@ impl ChangeKind {
     }
 }
 
-/// Ids of taxonomy rows already known to exist in this transaction, so a batch of events
-/// sharing organizers and topics looks each up once.
+/// Ids of taxonomy rows (organizers, venues, topics, audiences) known to exist, so events
+/// sharing them look each up once. Nothing deletes taxonomy rows, so ids from committed
+/// transactions stay true for a whole import; ids learnt since the last commit are forgotten
+/// when their transaction or savepoint rolls back, since the rows may be gone with it.
 #[derive(Debug, Default)]
 pub struct WriteCache {
-    pub(crate) ids: HashMap<(&'static str, String), i64>,
+    ids: HashMap<(&'static str, String), i64>,
+    /// Keys learnt since the last [`WriteCache::committed`].
+    uncommitted: Vec<(&'static str, String)>,
 }
 
 impl WriteCache {
-    /// Forgets everything: called when a savepoint rolls back rows it may have created.
-    pub fn clear(&mut self) {
-        self.ids.clear();
+    pub(crate) fn get(&self, table: &'static str, key: &str) -> Option<i64> {
+        // The map is keyed by owned strings; a lookup allocates one only on this path.
+        self.ids.get(&(table, key.to_string())).copied()
+    }
+
+    pub(crate) fn contains(&self, table: &'static str, key: &str) -> bool {
+        self.get(table, key).is_some()
+    }
+
+    pub(crate) fn remember(&mut self, table: &'static str, key: String, id: i64) {
+        if self.ids.insert((table, key.clone()), id).is_none() {
+            self.uncommitted.push((table, key));
+        }
+    }
+
+    /// The transaction that learnt the latest ids committed: keep them.
+    pub fn committed(&mut self) {
+        self.uncommitted.clear();
+    }
+
+    /// A transaction or savepoint rolled back: forget what was learnt since the last commit.
+    pub fn rolled_back(&mut self) {
+        for key in self.uncommitted.drain(..) {
+            self.ids.remove(&key);
+        }
     }
 }
 
@@ -75,7 +101,7 @@ async fn ensure_row(
             _ => None,
         })
         .expect("the key column is one of the values");
-    if let Some(&id) = cache.ids.get(&(table, key.clone())) {
+    if let Some(id) = cache.get(table, &key) {
         return Ok(id);
     }
     let mut insert = Query::insert();
@@ -88,7 +114,7 @@ async fn ensure_row(
     let select = Query::select().column("id").from(table).and_where(Expr::col(key_column).eq(key.clone())).to_owned();
     let row = txn.query_one(&select).await?.ok_or_else(|| CatalogError::NotFound(format!("{table} {key}")))?;
     let id: i64 = row.try_get("", "id")?;
-    cache.ids.insert((table, key), id);
+    cache.remember(table, key, id);
     Ok(id)
 }
 

@@ -8,7 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::open_catalog;
 use crate::catalog::record::EventRecord;
-use crate::catalog::{Catalog, ImportReport, NumberedRecord};
+use crate::catalog::write::WriteCache;
+use crate::catalog::{Catalog, CatalogError, ImportReport, NumberedRecord};
 use crate::config::{GlobalOptions, ImportOptions};
 use crate::search::{ImportIndexing, IndexLocation};
 
@@ -61,22 +62,39 @@ pub fn parse_line(line: &str) -> Result<EventRecord, String> {
 }
 
 /// Reads NDJSON and imports it in batches; blank lines are skipped, lines are numbered
-/// from 1.
+/// from 1. Each batch is written by its own task while this one parses the next, and the
+/// batches commit in input order, so a later line still wins over an earlier one.
 pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: usize) -> anyhow::Result<ImportReport> {
+    type Writing = tokio::task::JoinHandle<(Result<ImportReport, CatalogError>, WriteCache)>;
+    async fn written(writing: Option<Writing>, report: &mut ImportReport) -> anyhow::Result<WriteCache> {
+        let Some(writing) = writing else { return Ok(WriteCache::default()) };
+        let (outcome, cache) = writing.await.context("an import batch's task failed")?;
+        report.absorb(outcome?);
+        Ok(cache)
+    }
     let mut report = ImportReport::default();
-    let mut batch: Vec<NumberedRecord> = Vec::with_capacity(batch_size);
-    for (index, line) in reader.lines().enumerate() {
-        let line = line.context("reading input")?;
-        if line.trim().is_empty() {
-            continue;
+    let mut writing: Option<Writing> = None;
+    let mut lines = reader.lines().enumerate();
+    loop {
+        let mut batch: Vec<NumberedRecord> = Vec::with_capacity(batch_size);
+        for (index, line) in lines.by_ref() {
+            let line = line.context("reading input")?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            batch.push((index + 1, parse_line(&line)));
+            if batch.len() >= batch_size.max(1) {
+                break;
+            }
         }
-        batch.push((index + 1, parse_line(&line)));
-        if batch.len() >= batch_size.max(1) {
-            report.absorb(catalog.import_batch(std::mem::take(&mut batch)).await?);
+        let mut cache = written(writing.take(), &mut report).await?;
+        if batch.is_empty() {
+            return Ok(report);
         }
+        let catalog = catalog.clone();
+        writing = Some(tokio::spawn(async move {
+            let outcome = catalog.import_batch_with(batch, &mut cache).await;
+            (outcome, cache)
+        }));
     }
-    if !batch.is_empty() {
-        report.absorb(catalog.import_batch(batch).await?);
-    }
-    Ok(report)
 }
