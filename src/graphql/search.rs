@@ -237,10 +237,13 @@ impl SearchQuery {
             facets: dimensions.iter().map(|dimension| dimension.facet_field(scheme)).collect(),
         };
         let has_cursor = request.after.is_some();
-        let results = search.search(request).await.map_err(|error| {
+        // The facets' labels come from the database while the index searches.
+        let (results, labels) = tokio::join!(search.search(request), Labels::load(catalog, &dimensions));
+        let results = results.map_err(|error| {
             tracing::error!(error = format!("{error:#}"), "search failed");
             ErrorCode::Internal.error("internal error")
         })?;
+        let labels = labels.api()?;
         let ids: Vec<i64> = results.hits.iter().map(|hit| hit.id as i64).collect();
         let mut events = read::events_by_id(catalog.db(), &ids).await.api()?;
         let models: Vec<_> = ids.iter().filter_map(|id| events.get(id).cloned()).collect();
@@ -260,7 +263,6 @@ impl SearchQuery {
                 })
             })
             .collect();
-        let labels = Labels::load(catalog, &dimensions).await.api()?;
         let facet_list: Vec<Facet> = dimensions
             .iter()
             .zip(&results.facets)

@@ -56,15 +56,17 @@ impl StatsQuery {
         let fields: Vec<_> = group_by.iter().map(|dimension| dimension.facet_field(scheme)).collect();
         let text = query.unwrap_or_default();
         let index = search.index();
-        let stats = tokio::task::spawn_blocking(move || index.stats(&text, &index_filter, &fields))
-            .await
+        // The labels come from the database while the index counts.
+        let counting = tokio::task::spawn_blocking(move || index.stats(&text, &index_filter, &fields));
+        let (stats, labels) = tokio::join!(counting, Labels::load(catalog, &group_by));
+        let labels = labels.api()?;
+        let stats = stats
             .map_err(|error| anyhow::anyhow!(error))
             .and_then(|result| result.map_err(anyhow::Error::from))
             .map_err(|error| {
                 tracing::error!(error = format!("{error:#}"), "event stats failed");
                 ErrorCode::Internal.error("internal error")
             })?;
-        let labels = Labels::load(catalog, &group_by).await.api()?;
         let buckets = stats
             .buckets
             .iter()
