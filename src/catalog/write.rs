@@ -58,7 +58,7 @@ pub struct WriteCache {
 
 impl WriteCache {
     pub(crate) fn get(&self, table: &'static str, key: &str) -> Option<i64> {
-        // The map is keyed by owned strings; a lookup allocates one only on this path.
+        // The map's keys own their text, so a lookup builds one.
         self.ids.get(&(table, key.to_string())).copied()
     }
 

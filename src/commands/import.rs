@@ -78,7 +78,14 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
     loop {
         let mut batch: Vec<NumberedRecord> = Vec::with_capacity(batch_size);
         for (index, line) in lines.by_ref() {
-            let line = line.context("reading input")?;
+            let line = match line {
+                Ok(line) => line,
+                Err(error) => {
+                    // The batch in flight still commits or fails before the import stops.
+                    written(writing.take(), &mut report).await?;
+                    return Err(anyhow::Error::new(error).context("reading input"));
+                }
+            };
             if line.trim().is_empty() {
                 continue;
             }
