@@ -40,13 +40,9 @@ pub struct DateOrder {
 impl DateOrder {
     /// `Less` when `left` comes first in this order (missing dates last, ties by id).
     fn compare(&self, left: &DateKey, right: &DateKey) -> Ordering {
-        let by_id = if self.descending { right.id.cmp(&left.id) } else { left.id.cmp(&right.id) };
-        let forward = self.forward_dates(left.date, right.date).then(by_id);
-        if self.reverse {
-            forward.reverse()
-        } else {
-            forward
-        }
+        // Reversing the whole order reverses both its date part and its id part.
+        let by_id = if self.descending != self.reverse { right.id.cmp(&left.id) } else { left.id.cmp(&right.id) };
+        self.compare_dates(left.date, right.date).then(by_id)
     }
 
     /// [`Self::compare`] on the dates alone: `Equal` means the ids decide.

@@ -51,15 +51,15 @@ impl ChangeKind {
 /// when their transaction or savepoint rolls back, since the rows may be gone with it.
 #[derive(Debug, Default)]
 pub struct WriteCache {
-    ids: HashMap<(&'static str, String), i64>,
+    /// Ids by table, then by the row's unique key (looked up by `&str`, without allocating).
+    ids: HashMap<&'static str, HashMap<String, i64>>,
     /// Keys learnt since the last [`WriteCache::committed`].
     uncommitted: Vec<(&'static str, String)>,
 }
 
 impl WriteCache {
     pub(crate) fn get(&self, table: &'static str, key: &str) -> Option<i64> {
-        // The map's keys own their text, so a lookup builds one.
-        self.ids.get(&(table, key.to_string())).copied()
+        self.ids.get(table)?.get(key).copied()
     }
 
     pub(crate) fn contains(&self, table: &'static str, key: &str) -> bool {
@@ -67,7 +67,7 @@ impl WriteCache {
     }
 
     pub(crate) fn remember(&mut self, table: &'static str, key: String, id: i64) {
-        if self.ids.insert((table, key.clone()), id).is_none() {
+        if self.ids.entry(table).or_default().insert(key.clone(), id).is_none() {
             self.uncommitted.push((table, key));
         }
     }
@@ -79,8 +79,10 @@ impl WriteCache {
 
     /// A transaction or savepoint rolled back: forget what was learnt since the last commit.
     pub fn rolled_back(&mut self) {
-        for key in self.uncommitted.drain(..) {
-            self.ids.remove(&key);
+        for (table, key) in self.uncommitted.drain(..) {
+            if let Some(ids) = self.ids.get_mut(table) {
+                ids.remove(&key);
+            }
         }
     }
 }

@@ -34,6 +34,32 @@ impl RateLimiter {
         self
     }
 
+    /// Who a request counts against: its bearer token, else its client's address. Behind trusted
+    /// proxies that is the nearest `X-Forwarded-For` address that is not a trusted proxy (as
+    /// nginx's `real_ip_recursive` and Express's `trust proxy` read it).
+    fn client_key(&self, request: &Request) -> String {
+        let trusted = &self.trusted_proxies;
+        if let Some(token) = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) {
+            return format!("token:{}", crate::auth::hash_token(token));
+        }
+        let Some(peer) = request.remote_addr().as_socket_addr().map(|address| address.ip()) else {
+            return "address:unknown".to_string();
+        };
+        let mut client = peer;
+        if trusted.contains(&peer) {
+            let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+            let hops: Vec<IpAddr> =
+                forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+            for hop in hops.iter().rev() {
+                client = *hop;
+                if !trusted.contains(hop) {
+                    break;
+                }
+            }
+        }
+        format!("address:{client}")
+    }
+
     /// Takes one request from the client's bucket, or says how long to wait.
     pub fn check(&self, client: &str) -> Result<(), Duration> {
         if self.per_second <= 0.0 {
@@ -57,31 +83,6 @@ impl RateLimiter {
     }
 }
 
-/// Who a request counts against: its bearer token, else its client's address. Behind trusted
-/// proxies that is the nearest `X-Forwarded-For` address that is not a trusted proxy (as
-/// nginx's `real_ip_recursive` and Express's `trust proxy` read it).
-fn client_key(request: &Request, trusted: &[IpAddr]) -> String {
-    if let Some(token) = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) {
-        return format!("token:{}", crate::auth::hash_token(token));
-    }
-    let Some(peer) = request.remote_addr().as_socket_addr().map(|address| address.ip()) else {
-        return "address:unknown".to_string();
-    };
-    let mut client = peer;
-    if trusted.contains(&peer) {
-        let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
-        let hops: Vec<IpAddr> =
-            forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
-        for hop in hops.iter().rev() {
-            client = *hop;
-            if !trusted.contains(hop) {
-                break;
-            }
-        }
-    }
-    format!("address:{client}")
-}
-
 fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
@@ -98,7 +99,7 @@ pub fn limited<E: Endpoint>(
         let limiter = limiter.clone();
         let endpoint = endpoint.clone();
         async move {
-            if let Err(wait) = limiter.check(&client_key(&request, &limiter.trusted_proxies)) {
+            if let Err(wait) = limiter.check(&limiter.client_key(&request)) {
                 let mut response =
                     graphql_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; retry later");
                 let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
