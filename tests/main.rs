@@ -5,6 +5,7 @@ mod support;
 mod catalog_import;
 mod graphql_events;
 mod http;
+mod import_index;
 mod limits;
 mod loaders;
 mod mutations;

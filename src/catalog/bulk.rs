@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::error::CatalogError;
+use super::handoff::StoredEvent;
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
 
@@ -74,13 +75,18 @@ pub fn eligible(events: &[ResolvedEvent]) -> bool {
     })
 }
 
+/// Each event's id and what happened to it, in input order; with `keep_stored`, also each
+/// event as stored, by the number of the change that wrote it.
+pub type BatchWritten = (Vec<(i64, ChangeKind)>, Vec<(i64, StoredEvent)>);
+
 /// Writes a batch of resolved events (upsert by `source_url`, else by slug) with multi-row
-/// statements; returns each event's id and what happened to it, in input order.
+/// statements.
 pub async fn write_batch(
     txn: &DatabaseTransaction,
     cache: &mut WriteCache,
     events: &[ResolvedEvent],
-) -> Result<Vec<(i64, ChangeKind)>, CatalogError> {
+    keep_stored: bool,
+) -> Result<BatchWritten, CatalogError> {
     // Organizers, level by level, so each unit's parent id is known.
     let depth = events.iter().map(|event| event.organizer_path.len()).max().unwrap_or(0);
     for level in 1..=depth {
@@ -155,6 +161,7 @@ pub async fn write_batch(
     let now = Utc::now();
     let mut results: Vec<Option<(i64, ChangeKind)>> = vec![None; events.len()];
     let mut new_rows: Vec<(usize, String, Vec<Value>)> = Vec::new();
+    let mut owners: Vec<(Option<i64>, Option<i64>)> = Vec::with_capacity(events.len());
     for (position, event) in events.iter().enumerate() {
         let organizer_id = if event.organizer_path.is_empty() {
             None
@@ -165,6 +172,7 @@ pub async fn write_batch(
             Some(venue) => Some(id_of(cache, "venues", &venue_key(venue))?),
             None => None,
         };
+        owners.push((organizer_id, venue_id));
         let fields: Vec<(&'static str, Value)> = vec![
             ("title", event.title.clone().into()),
             ("subtitle", event.subtitle.clone().into()),
@@ -247,37 +255,86 @@ pub async fn write_batch(
     let mut countries: Vec<Vec<Value>> = Vec::new();
     let mut topics: Vec<Vec<Value>> = Vec::new();
     let mut audiences: Vec<Vec<Value>> = Vec::new();
-    for (event, (id, _)) in events.iter().zip(&results) {
+    let mut stored: Vec<StoredEvent> = Vec::new();
+    for ((event, (id, _)), (organizer_id, venue_id)) in events.iter().zip(&results).zip(owners) {
         for (position, code) in event.country_codes.iter().enumerate() {
             countries.push(vec![(*id).into(), code.clone().into(), (position as i32).into()]);
         }
-        for (position, label) in event.topics.iter().enumerate() {
-            topics.push(vec![(*id).into(), id_of(cache, "topics", &label.slug)?.into(), (position as i32).into()]);
+        let topic_ids =
+            event.topics.iter().map(|label| id_of(cache, "topics", &label.slug)).collect::<Result<Vec<_>, _>>()?;
+        let audience_ids = event
+            .audiences
+            .iter()
+            .map(|label| id_of(cache, "audiences", &label.slug))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (position, topic_id) in topic_ids.iter().enumerate() {
+            topics.push(vec![(*id).into(), (*topic_id).into(), (position as i32).into()]);
         }
-        for (position, label) in event.audiences.iter().enumerate() {
-            audiences.push(vec![
-                (*id).into(),
-                id_of(cache, "audiences", &label.slug)?.into(),
-                (position as i32).into(),
-            ]);
+        for (position, audience_id) in audience_ids.iter().enumerate() {
+            audiences.push(vec![(*id).into(), (*audience_id).into(), (position as i32).into()]);
+        }
+        if keep_stored {
+            stored.push(StoredEvent {
+                id: *id,
+                title: event.title.clone(),
+                subtitle: event.subtitle.clone(),
+                description: event.description.clone(),
+                event_type: event.event_type.clone(),
+                start_date: event.start_date,
+                added_on: event.added_on,
+                organizer_id,
+                venue_id,
+                countries: event.country_codes.clone(),
+                topic_ids,
+                audience_ids,
+            });
         }
     }
-    let changes: Vec<Vec<Value>> =
-        results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();
     for (table, columns, rows) in [
         ("event_countries", ["event_id", "country_code", "position"], countries),
         ("event_topics", ["event_id", "topic_id", "position"], topics),
         ("event_audiences", ["event_id", "audience_id", "position"], audiences),
-        ("changes", ["event_id", "kind", "created_at"], changes),
     ] {
-        for chunk in rows.chunks(rows_per_statement(columns.len())) {
-            let mut insert = Query::insert();
-            insert.into_table(table).columns(columns);
-            for values in chunk {
-                insert.values_panic(values.iter().cloned().map(Expr::val));
-            }
-            txn.execute(&insert).await?;
+        insert_rows(txn, table, &columns, rows).await?;
+    }
+    let changes: Vec<Vec<Value>> =
+        results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();
+    let mut seqs: HashMap<i64, Option<i64>> = HashMap::new();
+    for chunk in changes.chunks(rows_per_statement(3)) {
+        let mut insert = Query::insert();
+        insert
+            .into_table("changes")
+            .columns(["event_id", "kind", "created_at"])
+            .returning(Query::returning().columns(["seq", "event_id"]));
+        for values in chunk {
+            insert.values_panic(values.iter().cloned().map(Expr::val));
+        }
+        for row in txn.query_all(&insert).await? {
+            let event_id: i64 = row.try_get("", "event_id")?;
+            let seq: i64 = row.try_get("", "seq")?;
+            // An event written twice in one batch (by URL and by slug) is read back instead.
+            seqs.entry(event_id).and_modify(|seq| *seq = None).or_insert(Some(seq));
         }
     }
-    Ok(results)
+    let stored =
+        stored.into_iter().filter_map(|event| Some((seqs.get(&event.id).copied().flatten()?, event))).collect();
+    Ok((results, stored))
+}
+
+/// Inserts rows of `columns` values, as many per statement as fit.
+async fn insert_rows(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    columns: &[&'static str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), CatalogError> {
+    for chunk in rows.chunks(rows_per_statement(columns.len())) {
+        let mut insert = Query::insert();
+        insert.into_table(table).columns(columns.iter().copied());
+        for values in chunk {
+            insert.values_panic(values.iter().cloned().map(Expr::val));
+        }
+        txn.execute(&insert).await?;
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod entity;
 pub mod error;
 pub mod export;
 pub mod filter;
+pub mod handoff;
 pub mod osce;
 pub mod page;
 pub mod read;
@@ -51,6 +52,8 @@ pub struct Catalog {
     db: DatabaseConnection,
     reference: Arc<Reference>,
     changed: Arc<tokio::sync::Notify>,
+    /// Where imports hand what they commit to this process's index follower.
+    handoff: Option<Arc<handoff::Handoff>>,
 }
 
 /// A record that was not stored, with its line (or position) and the reason.
@@ -95,7 +98,13 @@ impl Catalog {
     /// Wraps a migrated database and loads its reference data.
     pub async fn new(db: DatabaseConnection) -> Result<Self, CatalogError> {
         let reference = Arc::new(Reference::load(&db).await?);
-        Ok(Catalog { db, reference, changed: Arc::default() })
+        Ok(Catalog { db, reference, changed: Arc::default(), handoff: None })
+    }
+
+    /// This catalogue, handing the events its imports commit to `handoff`.
+    pub fn with_handoff(mut self, handoff: Arc<handoff::Handoff>) -> Self {
+        self.handoff = Some(handoff);
+        self
     }
 
     /// The database connection.
@@ -197,9 +206,12 @@ impl Catalog {
         // twentieth of an import's CPU), and the transaction holds this batch alone anyway.
         let written = if bulk::eligible(&events) && !events.is_empty() {
             let txn = self.db.begin().await?;
-            match bulk::write_batch(&txn, cache, &events).await {
-                Ok(results) => {
+            match bulk::write_batch(&txn, cache, &events, self.handoff.is_some()).await {
+                Ok((results, stored)) => {
                     commit(txn, cache).await?;
+                    if let Some(handoff) = &self.handoff {
+                        handoff.offer(stored);
+                    }
                     for (event_id, kind) in results {
                         report.count(event_id, kind);
                     }

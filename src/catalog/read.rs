@@ -11,6 +11,7 @@ use sea_orm::{
 use super::entity::{event, event_country, organizer, venue};
 use super::error::CatalogError;
 use super::filter::EventFilter;
+use super::handoff::StoredEvent;
 use super::page::{Cursor, EventOrder, PagePlan, PageRequest};
 use super::reference::Reference;
 use super::resolve::Label;
@@ -160,6 +161,71 @@ pub async fn audiences_of_events(
     event_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Label>>, CatalogError> {
     labels_of_events(db, "event_audiences", "audiences", "audience_id", event_ids).await
+}
+
+/// The ids a link table (`event_topics`, `event_audiences`) gives each event, in their order.
+async fn linked_ids(
+    db: &DatabaseConnection,
+    link_table: &'static str,
+    id_column: &'static str,
+    event_ids: &[i64],
+) -> Result<HashMap<i64, Vec<i64>>, CatalogError> {
+    let select = Query::select()
+        .columns(["event_id", id_column])
+        .from(link_table)
+        .and_where(Expr::col("event_id").is_in(event_ids.to_vec()))
+        .order_by("event_id", sea_orm::sea_query::Order::Asc)
+        .order_by("position", sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let mut linked: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in db.query_all(&select).await? {
+        linked.entry(row.try_get("", "event_id")?).or_default().push(row.try_get("", id_column)?);
+    }
+    Ok(linked)
+}
+
+/// Events by id with their links, as the search index is built from them.
+pub async fn stored_events(db: &DatabaseConnection, ids: &[i64]) -> Result<HashMap<i64, StoredEvent>, CatalogError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let events = events_by_id(db, ids).await?;
+    let present: Vec<i64> = events.keys().copied().collect();
+    let mut countries = countries_of_events(db, &present).await?;
+    let mut topics = linked_ids(db, "event_topics", "topic_id", &present).await?;
+    let mut audiences = linked_ids(db, "event_audiences", "audience_id", &present).await?;
+    Ok(events
+        .into_iter()
+        .map(|(id, event)| {
+            let mut stored = StoredEvent::from_row(event);
+            stored.countries = countries.remove(&id).unwrap_or_default();
+            stored.topic_ids = topics.remove(&id).unwrap_or_default();
+            stored.audience_ids = audiences.remove(&id).unwrap_or_default();
+            (id, stored)
+        })
+        .collect())
+}
+
+/// Labels of a taxonomy table (`topics`, `audiences`) by id.
+pub async fn labels_by_id(
+    db: &DatabaseConnection,
+    table: &'static str,
+    ids: &[i64],
+) -> Result<HashMap<i64, Label>, CatalogError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = Query::select()
+        .columns(["id", "slug", "label"])
+        .from(table)
+        .and_where(Expr::col("id").is_in(ids.to_vec()))
+        .to_owned();
+    let mut labels = HashMap::new();
+    for row in db.query_all(&select).await? {
+        labels
+            .insert(row.try_get("", "id")?, Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? });
+    }
+    Ok(labels)
 }
 
 /// Every label of a taxonomy table, sorted by label.

@@ -38,6 +38,10 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
     let started = std::time::Instant::now();
     // Indexing runs beside storing, so `import` returns once what it loaded is searchable.
     let indexing = ImportIndexing::start(&catalog, IndexLocation::new(global.data_dir.join("index"))).await?;
+    let catalog = match indexing.handoff() {
+        Some(handoff) => catalog.with_handoff(handoff),
+        None => catalog,
+    };
     let report = import_lines(&catalog, BufReader::new(progress.wrap_read(reader)), options.batch_size).await?;
     progress.finish_and_clear();
     let stored = started.elapsed();

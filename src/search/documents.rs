@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use convene_index::EventDocument;
 
+use crate::catalog::handoff::StoredEvent;
 use crate::catalog::reference::{Reference, RegionScheme};
+use crate::catalog::resolve::Label;
 use crate::catalog::{read, Catalog, CatalogError, OrganizerTree};
 
 fn regions_of(reference: &Reference, codes: &[String], scheme: RegionScheme) -> Vec<String> {
@@ -19,27 +21,42 @@ fn regions_of(reference: &Reference, codes: &[String], scheme: RegionScheme) -> 
     regions
 }
 
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The documents of these events; ids of events that no longer exist are left out.
 pub async fn documents(catalog: &Catalog, ids: &[i64]) -> Result<HashMap<i64, EventDocument>, CatalogError> {
+    assemble(catalog, read::stored_events(catalog.db(), ids).await?).await
+}
+
+/// The documents of events as stored, with the names and labels of the organizers, venues,
+/// topics and audiences they point to read from the database now.
+pub async fn assemble(
+    catalog: &Catalog,
+    events: HashMap<i64, StoredEvent>,
+) -> Result<HashMap<i64, EventDocument>, CatalogError> {
     let db = catalog.db();
     let reference = catalog.reference();
-    let events = read::events_by_id(db, ids).await?;
-    let present: Vec<i64> = events.keys().copied().collect();
-    let venue_ids: Vec<i64> = events.values().filter_map(|event| event.venue_id).collect();
+    let venue_ids = distinct(events.values().filter_map(|event| event.venue_id));
+    let topic_ids = distinct(events.values().flat_map(|event| event.topic_ids.iter().copied()));
+    let audience_ids = distinct(events.values().flat_map(|event| event.audience_ids.iter().copied()));
     let venues = read::venues_by_id(db, &venue_ids).await?;
-    let mut countries = read::countries_of_events(db, &present).await?;
-    let mut topics = read::topics_of_events(db, &present).await?;
-    let mut audiences = read::audiences_of_events(db, &present).await?;
+    let topics = read::labels_by_id(db, "topics", &topic_ids).await?;
+    let audiences = read::labels_by_id(db, "audiences", &audience_ids).await?;
     let organizers = OrganizerTree::new(read::all_organizers(db).await?);
 
     let mut documents = HashMap::with_capacity(events.len());
     for (id, event) in events {
         let venue = event.venue_id.and_then(|venue_id| venues.get(&venue_id));
         let venue_country = venue.and_then(|venue| venue.country_code.clone());
-        let participating = countries.remove(&id).unwrap_or_default();
+        let participating = event.countries;
         let mut every_country = participating.clone();
         every_country.extend(venue_country.clone());
-        let topic_labels = topics.remove(&id).unwrap_or_default();
+        let topic_labels: Vec<&Label> = event.topic_ids.iter().filter_map(|topic| topics.get(topic)).collect();
         let organizer_ids = event
             .organizer_id
             .map(|unit| {
@@ -66,8 +83,13 @@ pub async fn documents(catalog: &Catalog, ids: &[i64]) -> Result<HashMap<i64, Ev
             subtitle: event.subtitle,
             description: event.description,
             topic_slugs: topic_labels.iter().map(|label| label.slug.clone()).collect(),
-            topic_labels: topic_labels.into_iter().map(|label| label.label).collect(),
-            audience_slugs: audiences.remove(&id).unwrap_or_default().into_iter().map(|label| label.slug).collect(),
+            topic_labels: topic_labels.iter().map(|label| label.label.clone()).collect(),
+            audience_slugs: event
+                .audience_ids
+                .iter()
+                .filter_map(|audience| audiences.get(audience))
+                .map(|label| label.slug.clone())
+                .collect(),
             organizer_path: event.organizer_id.map(|unit| organizers.path(unit)).unwrap_or_default(),
             organizer_ids,
             venue_text: venue

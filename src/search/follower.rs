@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use convene_index::{EventDocument, EventWriter, SearchIndex};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::documents::documents;
+use super::documents::assemble;
 use crate::catalog::entity::change;
+use crate::catalog::handoff::Handoff;
+use crate::catalog::read;
 use crate::catalog::write::ChangeKind;
 use crate::catalog::Catalog;
 
@@ -57,6 +59,8 @@ pub struct Follower {
     defer_commits: bool,
     /// Changes applied since the last commit.
     uncommitted: usize,
+    /// Events this process's import committed, indexed without reading them back.
+    handoff: Option<Arc<Handoff>>,
 }
 
 impl Follower {
@@ -93,6 +97,7 @@ impl Follower {
             applied_above: BTreeSet::new(),
             defer_commits: false,
             uncommitted: 0,
+            handoff: None,
         })
     }
 
@@ -117,6 +122,12 @@ impl Follower {
             index.reload()?;
             Ok(())
         })
+    }
+
+    /// Takes the events an import in this process hands over instead of reading them back.
+    pub fn with_handoff(mut self, handoff: Arc<Handoff>) -> Self {
+        self.handoff = Some(handoff);
+        self
     }
 
     /// Announces every applied change on this channel.
@@ -160,8 +171,15 @@ impl Follower {
         ids.sort_unstable();
         ids.dedup();
         let read_changes = started.elapsed();
+        let handed = match &self.handoff {
+            Some(handoff) => handoff.take(&fresh.iter().map(|row| (row.seq, row.event_id)).collect::<Vec<_>>()),
+            None => HashMap::new(),
+        };
+        let unread: Vec<i64> = ids.iter().copied().filter(|id| !handed.contains_key(id)).collect();
+        let mut stored = read::stored_events(self.catalog.db(), &unread).await?;
+        stored.extend(handed);
         let documents: HashMap<i64, Arc<EventDocument>> =
-            documents(&self.catalog, &ids).await?.into_iter().map(|(id, document)| (id, Arc::new(document))).collect();
+            assemble(&self.catalog, stored).await?.into_iter().map(|(id, document)| (id, Arc::new(document))).collect();
         let read_documents = started.elapsed();
         let writer = &mut self.writer;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {

@@ -1,18 +1,28 @@
 //! Indexing while `convene import` stores: this process follows the change log as batches
 //! commit (when no server holds the index), or waits at the end for the server that does.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use convene_index::SearchIndex;
 
 use super::{open_or_build, Follower, IndexLocation};
+use crate::catalog::handoff::Handoff;
 use crate::catalog::Catalog;
+
+/// Committed events waiting for the follower at most: about ten batches.
+const HANDOFF_CAPACITY: usize = 20_000;
 
 /// Started before the first batch is stored; [`ImportIndexing::finish`] returns once the
 /// whole import is searchable.
 pub enum ImportIndexing {
     /// This process holds the index writer and indexes each batch while the next is stored.
-    Here { stop: tokio::sync::watch::Sender<bool>, task: tokio::task::JoinHandle<anyhow::Result<Follower>> },
+    Here {
+        stop: tokio::sync::watch::Sender<bool>,
+        task: tokio::task::JoinHandle<anyhow::Result<Follower>>,
+        /// What the import commits, handed to the follower so it is not read back.
+        handoff: Arc<Handoff>,
+    },
     /// Another process (a running server) holds the writer; it indexes what we store.
     Elsewhere { location: IndexLocation },
 }
@@ -21,9 +31,11 @@ impl ImportIndexing {
     /// Opens (or builds) the index and takes its writer when no other process holds it.
     pub async fn start(catalog: &Catalog, location: IndexLocation) -> anyhow::Result<Self> {
         let (index, _) = open_or_build(catalog, &location).await?;
-        let Ok(mut follower) = Follower::bulk(catalog.clone(), index) else {
+        let Ok(follower) = Follower::bulk(catalog.clone(), index) else {
             return Ok(ImportIndexing::Elsewhere { location });
         };
+        let handoff = Arc::new(Handoff::new(HANDOFF_CAPACITY));
+        let mut follower = follower.with_handoff(handoff.clone());
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
@@ -36,16 +48,25 @@ impl ImportIndexing {
                 }
             }
         });
-        Ok(ImportIndexing::Here { stop, task })
+        Ok(ImportIndexing::Here { stop, task, handoff })
+    }
+
+    /// Where the import should hand what it commits: `None` when another process indexes it.
+    pub fn handoff(&self) -> Option<Arc<Handoff>> {
+        match self {
+            ImportIndexing::Here { handoff, .. } => Some(handoff.clone()),
+            ImportIndexing::Elsewhere { .. } => None,
+        }
     }
 
     /// Returns once every change up to `seq` is searchable in the live index.
     pub async fn finish(self, seq: i64, timeout: Duration) -> anyhow::Result<()> {
         match self {
-            ImportIndexing::Here { stop, task } => {
+            ImportIndexing::Here { stop, task, handoff } => {
                 let _ = stop.send(true);
                 let mut follower = task.await??;
                 follower.catch_up().await?;
+                tracing::debug!(events = handoff.taken(), "events indexed as the import handed them over");
                 follower.finish()
             }
             ImportIndexing::Elsewhere { location } => {
