@@ -165,8 +165,9 @@ impl Default for ServeOptions {
 pub struct ImportOptions {
     /// NDJSON file to read, or `-` for standard input.
     pub file: PathBuf,
-    /// Records written per transaction.
-    #[arg(long, env = "CONVENE_IMPORT_BATCH", default_value_t = 2000)]
+    /// Records written per transaction. Larger batches dirty each page of the events' B-trees
+    /// once for more records; a batch the database refuses is written again record by record.
+    #[arg(long, env = "CONVENE_IMPORT_BATCH", default_value_t = 10_000)]
     pub batch_size: usize,
 }
 

@@ -12,21 +12,48 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("convene.db").display())
 }
 
+/// What a process does with the database, which sizes SQLite's page cache (per connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// A server, and every command but `import`: reads, and writes of a few rows. 32 MB.
+    General,
+    /// `convene import`: 256 MB. Every imported event goes into B-trees keyed by its title,
+    /// slug, source URL and start date at random places; at a million events they outgrow
+    /// 32 MB, and each insert read its pages again (a 1M import spent a quarter of its time in
+    /// the kernel).
+    Import,
+}
+
+impl Workload {
+    fn cache_kib(self) -> u32 {
+        match self {
+            Workload::General => 32 * 1024,
+            Workload::Import => 256 * 1024,
+        }
+    }
+}
+
 /// Opens a pool to the database, creating a SQLite file (and its folder) when needed.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_for(url, Workload::General).await
+}
+
+/// [`connect`] for this workload.
+pub async fn connect_for(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
         if let Some(parent) = Path::new(file).parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
     }
+    let cache_size = format!("-{}", workload.cache_kib());
     let mut options = ConnectOptions::new(url.to_string());
     options
         .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
         // WAL lets a CLI import write while a server reads; the busy timeout makes writers queue.
-        .map_sqlx_sqlite_opts(|sqlite| {
+        .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -34,7 +61,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .foreign_keys(true)
                 // Imports write thousands of rows per transaction: keep the pages they touch
                 // and the statement journals of their savepoints in memory instead of spilling.
-                .pragma("cache_size", "-32768")
+                .pragma("cache_size", cache_size.clone())
                 .pragma("temp_store", "memory")
         });
     Database::connect(options).await.with_context(|| format!("connecting to {}", redact(url)))
@@ -42,7 +69,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// Connects and brings the schema up to date.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
-    let db = connect(url).await?;
+    connect_and_migrate_for(url, Workload::General).await
+}
+
+/// [`connect_and_migrate`] for this workload.
+pub async fn connect_and_migrate_for(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
+    let db = connect_for(url, workload).await?;
     Migrator::up(&db, None).await.context("running migrations")?;
     Ok(db)
 }

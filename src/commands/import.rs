@@ -6,11 +6,12 @@ use std::io::{BufRead, BufReader, Read};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::open_catalog;
+use super::open_catalog_for;
 use crate::catalog::record::EventRecord;
 use crate::catalog::write::WriteCache;
 use crate::catalog::{Catalog, CatalogError, ImportReport, NumberedRecord};
 use crate::config::{GlobalOptions, ImportOptions};
+use crate::db::Workload;
 use crate::search::{ImportIndexing, IndexLocation};
 
 /// How long `import` waits for a running server to index what it loaded.
@@ -19,7 +20,7 @@ const SEARCHABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1
 /// Imports a file (or standard input for `-`); prints rejections and the summary.
 /// Exit code 1 when any line was rejected.
 pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> anyhow::Result<i32> {
-    let catalog = open_catalog(global).await?;
+    let catalog = open_catalog_for(global, Workload::Import).await?;
     let (reader, size): (Box<dyn Read + Send>, Option<u64>) = if options.file.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {

@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::catalog::{osce, Catalog};
 use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions, TokenCommand};
+use crate::db::Workload;
 
 pub use import::{import_file, import_lines};
 pub use serve::{load_samples, serve};
@@ -37,7 +38,12 @@ pub async fn run(global: &GlobalOptions, command: Option<Command>) -> anyhow::Re
 
 /// Connects, migrates and loads the reference data: what every command starts with.
 pub async fn open_catalog(global: &GlobalOptions) -> anyhow::Result<Catalog> {
-    let db = crate::db::connect_and_migrate(&global.database_url()).await?;
+    open_catalog_for(global, Workload::General).await
+}
+
+/// [`open_catalog`] for this workload.
+pub async fn open_catalog_for(global: &GlobalOptions, workload: Workload) -> anyhow::Result<Catalog> {
+    let db = crate::db::connect_and_migrate_for(&global.database_url(), workload).await?;
     let groups = match &global.osce_groups {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

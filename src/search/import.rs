@@ -10,8 +10,8 @@ use super::{open_or_build, Follower, IndexLocation};
 use crate::catalog::handoff::Handoff;
 use crate::catalog::Catalog;
 
-/// Committed events waiting for the follower at most: about ten batches.
-const HANDOFF_CAPACITY: usize = 20_000;
+/// Committed events waiting for the follower at most: three batches of the default size.
+const HANDOFF_CAPACITY: usize = 30_000;
 
 /// Started before the first batch is stored; [`ImportIndexing::finish`] returns once the
 /// whole import is searchable.
