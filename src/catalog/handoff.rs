@@ -13,7 +13,7 @@ use super::entity::event;
 /// An event as stored: its own columns and its links, in their order. The organizer, venue,
 /// topics and audiences are named by id, so their names and labels are read when the event
 /// is indexed, as they are then.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub id: i64,
     pub title: String,

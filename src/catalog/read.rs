@@ -120,6 +120,11 @@ pub async fn countries_of_events(
     Ok(countries)
 }
 
+/// The label in a row with `slug` and `label` columns.
+fn label_of(row: &sea_orm::QueryResult) -> Result<Label, CatalogError> {
+    Ok(Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? })
+}
+
 /// The labels (topics or audiences) of each event, in their given order: one join.
 async fn labels_of_events(
     db: &DatabaseConnection,
@@ -141,7 +146,7 @@ async fn labels_of_events(
     let mut labels: HashMap<i64, Vec<Label>> = event_ids.iter().map(|&id| (id, Vec::new())).collect();
     for row in db.query_all(&select).await? {
         let event_id: i64 = row.try_get("", "event_id")?;
-        let label = Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? };
+        let label = label_of(&row)?;
         labels.entry(event_id).or_default().push(label);
     }
     Ok(labels)
@@ -222,8 +227,7 @@ pub async fn labels_by_id(
         .to_owned();
     let mut labels = HashMap::new();
     for row in db.query_all(&select).await? {
-        labels
-            .insert(row.try_get("", "id")?, Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? });
+        labels.insert(row.try_get("", "id")?, label_of(&row)?);
     }
     Ok(labels)
 }
@@ -236,7 +240,7 @@ pub async fn all_labels(db: &DatabaseConnection, table: &'static str) -> Result<
         .order_by("label", sea_orm::sea_query::Order::Asc)
         .to_owned();
     let rows = db.query_all(&select).await?;
-    rows.iter().map(|row| Ok(Label { slug: row.try_get("", "slug")?, label: row.try_get("", "label")? })).collect()
+    rows.iter().map(label_of).collect()
 }
 
 /// The event with this slug.
