@@ -2,7 +2,7 @@
 //! matching documents, term ordinals counted in a dense table per segment, names looked up only
 //! for the buckets that occur. Serves both facets (each dimension apart) and grouped stats
 //! (every combination of the dimensions' values). Each segment's ordinals are decoded once
-//! into flat arrays and kept while the segment is searched ([`OrdsCache`]).
+//! into compact arrays ([`DecodedOrds`]) and kept while the segment is searched ([`OrdsCache`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -12,39 +12,13 @@ use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::ordinals::{Axis, DecodedOrds};
+
+/// Matches held back before facet counting runs over them, one field at a time.
+const DOC_BUFFER: usize = 4_096;
+
 /// Counts per combination of keys (`None`: the document has no value in that dimension).
 pub type Counts = HashMap<Vec<Option<String>>, u64>;
-
-/// A string fast field of one segment, decoded: the term ordinals of document `d` are
-/// `ords[starts[d]..starts[d + 1]]`. Reading these is several times cheaper than decoding
-/// the column for every match, which was most of a broad search at 1M events.
-#[derive(Debug)]
-pub struct DecodedOrds {
-    starts: Vec<u32>,
-    ords: Vec<u32>,
-}
-
-impl DecodedOrds {
-    fn decode(column: &StrColumn, max_doc: DocId) -> Self {
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut ords = Vec::with_capacity(max_doc as usize);
-        starts.push(0);
-        for doc in 0..max_doc {
-            ords.extend(column.term_ords(doc).map(|ord| ord as u32));
-            starts.push(ords.len() as u32);
-        }
-        ords.shrink_to_fit();
-        DecodedOrds { starts, ords }
-    }
-
-    fn of(&self, doc: DocId) -> &[u32] {
-        &self.ords[self.starts[doc as usize] as usize..self.starts[doc as usize + 1] as usize]
-    }
-
-    fn bytes(&self) -> usize {
-        (self.starts.len() + self.ords.len()) * std::mem::size_of::<u32>()
-    }
-}
 
 /// Decoded ordinals per segment and field, like Elasticsearch's field data: built by the first
 /// search that counts by a field, dropped when a reload retires the segment (segments never
@@ -101,6 +75,8 @@ pub struct CountSegmentCollector {
     ords: Vec<Vec<u64>>,
     /// The odometer's position per field, for three or more combined fields.
     positions: Vec<usize>,
+    /// Matches not counted yet.
+    docs: Vec<DocId>,
 }
 
 impl Collector for CountCollector<'_> {
@@ -130,6 +106,7 @@ impl Collector for CountCollector<'_> {
         Ok(CountSegmentCollector {
             ords: vec![Vec::new(); columns.len()],
             positions: Vec::new(),
+            docs: Vec::with_capacity(DOC_BUFFER),
             decoded,
             columns,
             widths,
@@ -156,27 +133,55 @@ impl Collector for CountCollector<'_> {
     }
 }
 
-impl SegmentCollector for CountSegmentCollector {
-    type Fruit = Vec<Counts>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        if !self.combined {
-            for ((table, decoded), width) in self.cells.iter_mut().zip(&self.decoded).zip(&self.widths) {
-                let ords = decoded.as_ref().map_or(&[][..], |decoded| decoded.of(doc));
-                if ords.is_empty() {
-                    table[*width as usize - 1] += 1;
-                }
-                for &ord in ords {
-                    table[ord as usize] += 1;
-                }
-            }
+impl CountSegmentCollector {
+    /// Counts the buffered matches: by each field in turn (one tight loop per field's
+    /// layout), or in combinations, by pairs when one of two fields has one value per document.
+    fn count_docs(&mut self) {
+        if self.docs.is_empty() {
             return;
         }
+        if self.combined {
+            if !self.count_pairs() {
+                let docs = std::mem::take(&mut self.docs);
+                for &doc in &docs {
+                    self.count_combinations(doc);
+                }
+                self.docs = docs;
+            }
+            self.docs.clear();
+            return;
+        }
+        for ((table, decoded), width) in self.cells.iter_mut().zip(&self.decoded).zip(&self.widths) {
+            match decoded {
+                Some(decoded) => decoded.count(&self.docs, table),
+                None => table[*width as usize - 1] += self.docs.len() as u64,
+            }
+        }
+        self.docs.clear();
+    }
+
+    /// Two combined fields, one of them with one value per document (region x year): counts
+    /// the buffer without walking each document's values. False when that does not apply.
+    fn count_pairs(&mut self) -> bool {
+        let [Some(first), Some(second)] = &self.decoded[..] else { return false };
+        let axes =
+            [Axis { stride: self.widths[1], none: self.widths[0] - 1 }, Axis { stride: 1, none: self.widths[1] - 1 }];
+        let cells = &mut self.cells[0];
+        if let Some(single) = second.single() {
+            first.count_pairs(axes[0], single, axes[1], &self.docs, cells)
+        } else if let Some(single) = first.single() {
+            second.count_pairs(axes[1], single, axes[0], &self.docs, cells)
+        } else {
+            false
+        }
+    }
+    /// Counts one match in every combination of its values (combined fields).
+    fn count_combinations(&mut self, doc: DocId) {
         for (index, decoded) in self.decoded.iter().enumerate() {
             let ords = &mut self.ords[index];
             ords.clear();
             if let Some(decoded) = decoded {
-                ords.extend(decoded.of(doc).iter().map(|&ord| u64::from(ord)));
+                decoded.ords_of(doc, ords);
             }
             if ords.is_empty() {
                 ords.push(self.widths[index] - 1);
@@ -218,8 +223,20 @@ impl SegmentCollector for CountSegmentCollector {
             }
         }
     }
+}
 
-    fn harvest(self) -> Vec<Counts> {
+impl SegmentCollector for CountSegmentCollector {
+    type Fruit = Vec<Counts>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.docs.push(doc);
+        if self.docs.len() == DOC_BUFFER {
+            self.count_docs();
+        }
+    }
+
+    fn harvest(mut self) -> Vec<Counts> {
+        self.count_docs();
         let name = |field: usize, ord: u64| -> Option<String> {
             if ord + 1 == self.widths[field] {
                 return None;

@@ -8,6 +8,7 @@ mod distance;
 pub mod document;
 pub mod filter;
 pub mod highlight;
+mod ordinals;
 mod parallel;
 pub mod query;
 pub mod schema;
