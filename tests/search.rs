@@ -233,6 +233,59 @@ async fn index_follows_writes_restarts_and_deletion(db: &TestDb) {
 }
 db_test!(index_follows_writes_restarts_and_deletion);
 
+/// An index left in many small segments (written before imports merged at their end) is
+/// merged into one by the next server that opens it, and searches find every event meanwhile.
+async fn a_server_merges_an_index_of_many_segments(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let records: Vec<String> =
+        (1..=12).map(|n| format!(r#"{{"source_url": "m:{n}", "title": "Merge course {n}"}}"#)).collect();
+    import(&catalog, &records.join("\n")).await;
+    let location = IndexLocation::new(db.dir.path().join("segmented-index"));
+    let (search, task) = Search::start(&catalog, location.clone(), Duration::from_millis(100)).await.unwrap();
+    let total = |search: &Search| {
+        let search = search.clone();
+        async move {
+            search.search(convene_index::SearchRequest { limit: 1, ..Default::default() }).await.unwrap().total_hits
+        }
+    };
+    let events = total(&search).await;
+    task.stop().await;
+    drop(search);
+
+    // Every event written again, one commit each, with merges off: a segment per event.
+    let dir = location.current().unwrap();
+    let index = convene_index::SearchIndex::open(&dir).unwrap().unwrap();
+    let (seq, change) = (index.applied_seq().unwrap(), index.applied_change());
+    let documents =
+        convene::search::documents::documents(&catalog, &(1..=events as i64).collect::<Vec<_>>()).await.unwrap();
+    let mut writer = index.writer(15_000_000).unwrap();
+    writer.keep_segments();
+    for document in documents.values() {
+        writer.upsert(document).unwrap();
+        writer.commit(seq, change.as_deref()).unwrap();
+    }
+    drop(writer);
+    index.reload().unwrap();
+    let segments = |index: &convene_index::SearchIndex| index.searcher().segment_readers().len();
+    assert!(segments(&index) > convene::search::MAX_SEGMENTS_AT_START, "{} segments", segments(&index));
+    drop(index);
+
+    let (search, task) = Search::start(&catalog, location.clone(), Duration::from_millis(100)).await.unwrap();
+    assert_eq!(location.current().unwrap(), dir, "the same index, not a rebuild");
+    let mut merged = false;
+    for _ in 0..100 {
+        assert_eq!(total(&search).await, events, "every event is found while the index merges");
+        if segments(&search.index()) == 1 {
+            merged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(merged, "{} segments after 5 s", segments(&search.index()));
+    task.stop().await;
+}
+db_test!(a_server_merges_an_index_of_many_segments);
+
 /// A data folder pointed at another database (recreated, restored, another deployment) whose
 /// change log reaches the same number: the index notices it follows another database and is
 /// rebuilt, instead of serving the other database's events.

@@ -16,6 +16,9 @@ use crate::ordinals::{Axis, DecodedOrds};
 
 /// Matches held back before facet counting runs over them, one field at a time.
 const DOC_BUFFER: usize = 4_096;
+/// The same for combinations: counting pairs zeroes a histogram per year (about 110 KB for
+/// region x year) for each buffer, so the buffer is larger.
+const COMBINED_DOC_BUFFER: usize = 65_536;
 
 /// Counts per combination of keys (`None`: the document has no value in that dimension).
 pub type Counts = HashMap<Vec<Option<String>>, u64>;
@@ -106,7 +109,7 @@ impl Collector for CountCollector<'_> {
         Ok(CountSegmentCollector {
             ords: vec![Vec::new(); columns.len()],
             positions: Vec::new(),
-            docs: Vec::with_capacity(DOC_BUFFER),
+            docs: Vec::with_capacity(if self.combined { COMBINED_DOC_BUFFER } else { DOC_BUFFER }),
             decoded,
             columns,
             widths,
@@ -230,7 +233,7 @@ impl SegmentCollector for CountSegmentCollector {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.docs.push(doc);
-        if self.docs.len() == DOC_BUFFER {
+        if self.docs.len() == self.docs.capacity() {
             self.count_docs();
         }
     }

@@ -16,12 +16,14 @@ pub mod search;
 pub mod sorted;
 pub mod suggest;
 mod variants;
+mod writer;
 
 pub use collector::{Hit, HitCursor};
 pub use document::EventDocument;
 pub use filter::SearchFilter;
 pub use highlight::MatchWord;
 pub use search::{
-    EventWriter, FacetCounts, FacetField, IndexError, SearchIndex, SearchRequest, SearchResults, StatsResults,
+    EventWriter, FacetCounts, FacetField, IndexError, MergeWait, SearchIndex, SearchRequest, SearchResults,
+    StatsResults,
 };
 pub use sorted::{DateField, DateKey, DateOrder};

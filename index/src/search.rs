@@ -10,14 +10,14 @@ use tantivy::collector::{Collector, Count};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Field;
 use tantivy::tokenizer::TokenizerManager;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::collector::{Hit, HitCursor, PageCollector};
 use crate::counting::{CountCollector, OrdsCache};
-use crate::document::EventDocument;
 use crate::filter::SearchFilter;
 use crate::highlight::MatchWord;
 use crate::schema::{Fields, SCHEMA_VERSION};
+pub use crate::writer::{EventWriter, MergeWait};
 
 /// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +34,12 @@ pub enum IndexError {
 /// that was, so an index can tell the database it follows from another one whose change log
 /// merely reaches the same number (a recreated database, a data folder pointed elsewhere).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-struct CommitPayload {
-    seq: i64,
-    schema: u32,
+pub(crate) struct CommitPayload {
+    pub(crate) seq: i64,
+    pub(crate) schema: u32,
     /// What identifies the change at `seq` (its event and time); `None` at seq 0.
     #[serde(default)]
-    change: Option<String>,
+    pub(crate) change: Option<String>,
 }
 
 /// A dimension to count matches by.
@@ -158,12 +158,6 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
-/// The one writer of an index.
-pub struct EventWriter {
-    writer: IndexWriter,
-    fields: Fields,
-}
-
 impl SearchIndex {
     fn wrap(mut index: Index, fields: Fields) -> Result<Self, IndexError> {
         crate::analyzer::register(index.tokenizers());
@@ -224,7 +218,7 @@ impl SearchIndex {
 
     /// Takes the index's one writer (a second one in any process fails).
     pub fn writer(&self, heap_bytes: usize) -> Result<EventWriter, IndexError> {
-        Ok(EventWriter { writer: self.index.writer(heap_bytes)?, fields: self.fields.clone() })
+        Ok(EventWriter::new(self.index.writer(heap_bytes)?, self.fields.clone()))
     }
 
     /// Makes the latest commit visible to searches.
@@ -365,51 +359,5 @@ impl SearchIndex {
         flatten(&results["0"], 0, group_by.len(), &mut Vec::new(), &mut buckets);
         sort_buckets(&mut buckets);
         Ok(StatsResults { total: total as u64, buckets })
-    }
-}
-
-impl EventWriter {
-    /// Replaces (or adds) an event's document.
-    pub fn upsert(&mut self, document: &EventDocument) -> Result<(), IndexError> {
-        self.writer.delete_term(Term::from_field_u64(self.fields.id, document.id));
-        self.writer.add_document(document.to_document(&self.fields))?;
-        Ok(())
-    }
-
-    /// Removes an event.
-    pub fn delete(&mut self, id: u64) {
-        self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
-    }
-
-    /// Commits everything written so far, recording the change-log position it reaches and
-    /// what identifies the change there (`None` at seq 0).
-    pub fn commit(&mut self, seq: i64, change: Option<&str>) -> Result<(), IndexError> {
-        let mut prepared = self.writer.prepare_commit()?;
-        let payload = CommitPayload { seq, schema: SCHEMA_VERSION, change: change.map(str::to_string) };
-        prepared.set_payload(&serde_json::to_string(&payload)?);
-        prepared.commit()?;
-        Ok(())
-    }
-
-    /// Waits for the merges the last commit started and closes the writer: after a bulk
-    /// load, so searches meet a few large segments instead of dozens.
-    pub fn wait_for_merges(self) -> Result<(), IndexError> {
-        self.writer.wait_merging_threads()?;
-        Ok(())
-    }
-
-    /// Merges every segment into one and waits for it.
-    pub fn merge_segments(&mut self) -> Result<(), IndexError> {
-        let segments = self.writer.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait()?;
-        }
-        Ok(())
-    }
-
-    /// Drops every document (before a rebuild into the same index).
-    pub fn clear(&mut self) -> Result<(), IndexError> {
-        self.writer.delete_all_documents()?;
-        Ok(())
     }
 }

@@ -27,6 +27,8 @@ pub const BULK_HEAP_BYTES: usize = 256 * 1024 * 1024;
 const BULK_COMMIT_CHANGES: usize = 200_000;
 /// Changes read from the outbox per step.
 const STEP_CHANGES: u64 = 2_000;
+/// A server merges an index of more segments than this when it starts.
+pub const MAX_SEGMENTS_AT_START: usize = 8;
 /// A step slower than this is logged with where its time went.
 const SLOW_STEP: std::time::Duration = std::time::Duration::from_millis(250);
 /// A gap in the sequence older than this is a rolled-back write, not one still committing.
@@ -122,6 +124,27 @@ impl Follower {
             index.reload()?;
             Ok(())
         })
+    }
+
+    /// Starts merging an index of more than [`MAX_SEGMENTS_AT_START`] segments into one, in the
+    /// background: each segment costs every search (its own term walks for typos and prefixes),
+    /// and a lightly written index may never reach the merge policy's next level. Searches see
+    /// the merged segment when it is done.
+    pub fn merge_many_segments(&mut self) -> anyhow::Result<()> {
+        let Some(merge) = self.writer.merge_when_more_than(MAX_SEGMENTS_AT_START)? else { return Ok(()) };
+        let index = self.index.clone();
+        tracing::info!(segments = merge.segments, "merging the search index's segments in the background");
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            match merge.wait().and_then(|()| index.reload()) {
+                Ok(()) => {
+                    tracing::info!(seconds = started.elapsed().as_secs_f64(), "merged the search index's segments")
+                }
+                // Merges stopped by a writer closing (a rebuild, a shutdown) are not failures.
+                Err(error) => tracing::warn!(%error, "the search index's segments were not merged"),
+            }
+        });
+        Ok(())
     }
 
     /// Takes the events an import in this process hands over instead of reading them back.

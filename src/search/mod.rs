@@ -19,7 +19,7 @@ use crate::catalog::entity::{change, event};
 use crate::catalog::filter::EventFilter as DomainFilter;
 use crate::catalog::{Catalog, CatalogError};
 use convene_index::SearchFilter;
-pub use follower::{ChangeNotice, Follower};
+pub use follower::{ChangeNotice, Follower, MAX_SEGMENTS_AT_START};
 pub use import::ImportIndexing;
 pub use location::IndexLocation;
 
@@ -159,6 +159,7 @@ impl Search {
             )?
             .with_notices(notices.clone());
         follower.catch_up().await?;
+        follower.merge_many_segments()?;
         let (applied_sender, applied) = tokio::sync::watch::channel(follower.applied());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let live = Arc::new(RwLock::new(index));
