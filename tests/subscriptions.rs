@@ -69,7 +69,7 @@ async fn subscribers_see_each_matching_change_once_in_order(db: &TestDb) {
     let editor = create_token(catalog.db(), Role::Editor, None).await.unwrap();
     let reader = create_token(catalog.db(), Role::Reader, None).await.unwrap();
 
-    let (mut child, mut lines) = subscriber(&server, &reader, json!({"countries": ["AL"]}), 3).await;
+    let (mut child, mut lines) = subscriber(&server, &reader, json!({"countries": ["AL"]}), 4).await;
     assert_eq!(next_json(&mut lines).await, json!({"ready": true}));
     // The subscription is registered right after the acknowledgement; give it a moment.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -83,6 +83,7 @@ async fn subscribers_see_each_matching_change_once_in_order(db: &TestDb) {
         mutate(&server, &editor, CREATE, json!({"input": {"title": "Vienna workshop", "countries": ["Austria"]}}))
             .await;
     assert!(austria["errors"].is_null(), "{austria}");
+    let vienna = austria["data"]["createEvent"]["id"].clone();
     let updated = mutate(
         &server,
         &editor,
@@ -95,11 +96,23 @@ async fn subscribers_see_each_matching_change_once_in_order(db: &TestDb) {
     std::fs::write(&file, "{\"title\": \"Durres seminar\", \"countries\": [\"ALB\"]}\n").unwrap();
     let output = run_convene(db, &["import", file.to_str().unwrap()]).await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // A deleted event can no longer be read, but its deletion still only reaches the
+    // subscribers whose filters it passed as it was last indexed.
+    let delete = "mutation($id: ID!) { deleteEvent(id: $id) }";
+    for id in [&vienna, &id] {
+        let deleted = mutate(&server, &editor, delete, json!({ "id": id })).await;
+        assert!(deleted["errors"].is_null(), "{deleted}");
+    }
 
-    let changes = [next_json(&mut lines).await, next_json(&mut lines).await, next_json(&mut lines).await];
+    let mut changes = Vec::new();
+    for _ in 0..4 {
+        changes.push(next_json(&mut lines).await);
+    }
     let change = |index: usize| &changes[index]["data"]["eventChanges"];
-    let kinds: Vec<&str> = (0..3).map(|index| change(index)["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["CREATED", "UPDATED", "CREATED"], "in order, once each; Vienna never arrives");
+    let kinds: Vec<&str> = (0..4).map(|index| change(index)["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["CREATED", "UPDATED", "CREATED", "DELETED"], "in order, once each; Vienna never arrives");
+    assert_eq!(change(3)["id"], id, "Tirana's deletion, not Vienna's");
+    assert!(change(3)["event"].is_null());
     // `event` is read when the change is delivered: the creation may already show the update.
     let first_title = change(0)["event"]["title"].as_str().unwrap();
     assert!(["Tirana workshop", "Tirana round table"].contains(&first_title), "{first_title}");

@@ -16,6 +16,7 @@ pub mod search;
 pub mod sorted;
 pub mod suggest;
 mod variants;
+mod view;
 mod writer;
 
 pub use collector::{Hit, HitCursor};

@@ -319,6 +319,17 @@ impl OrganizerTree {
         self.units.get(&id)
     }
 
+    /// This unit's id, then the ids of the units above it up to the top body.
+    pub fn chain(&self, id: i64) -> Vec<u64> {
+        let mut chain = vec![id as u64];
+        let mut current = self.units.get(&id).and_then(|unit| unit.parent_id);
+        while let Some(parent) = current {
+            chain.push(parent as u64);
+            current = self.units.get(&parent).and_then(|unit| unit.parent_id);
+        }
+        chain
+    }
+
     /// Names from the top body down to this unit.
     pub fn path(&self, id: i64) -> Vec<String> {
         let mut path = Vec::new();

@@ -52,9 +52,12 @@ impl Listener {
                 }
                 Err(RecvError::Closed) => return None,
             };
-            // A deleted event cannot be checked against the filter any more: every
-            // subscriber hears of it.
-            let wanted = notice.document.as_ref().is_none_or(|document| self.filter.matches(document));
+            // A deleted event is checked as the index last held it; one the index never held
+            // (created and deleted between two steps) only reaches subscribers without a filter.
+            let wanted = match notice.document.as_ref().or(notice.last_indexed.as_ref()) {
+                Some(document) => self.filter.matches(document),
+                None => self.filter == convene_index::SearchFilter::default(),
+            };
             if !wanted {
                 continue;
             }

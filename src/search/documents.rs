@@ -57,18 +57,7 @@ pub async fn assemble(
         let mut every_country = participating.clone();
         every_country.extend(venue_country.clone());
         let topic_labels: Vec<&Label> = event.topic_ids.iter().filter_map(|topic| topics.get(topic)).collect();
-        let organizer_ids = event
-            .organizer_id
-            .map(|unit| {
-                let mut chain = vec![unit as u64];
-                let mut current = organizers.get(unit).and_then(|model| model.parent_id);
-                while let Some(parent) = current {
-                    chain.push(parent as u64);
-                    current = organizers.get(parent).and_then(|model| model.parent_id);
-                }
-                chain
-            })
-            .unwrap_or_default();
+        let organizer_ids = event.organizer_id.map(|unit| organizers.chain(unit)).unwrap_or_default();
         let mut country_names: Vec<String> = Vec::new();
         for code in &every_country {
             for name in reference.names_of(code) {

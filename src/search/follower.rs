@@ -16,7 +16,7 @@ use crate::catalog::entity::change;
 use crate::catalog::handoff::Handoff;
 use crate::catalog::read;
 use crate::catalog::write::ChangeKind;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, OrganizerTree};
 
 /// Memory for the tantivy writer of a running server.
 pub const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -42,6 +42,10 @@ pub struct ChangeNotice {
     pub kind: ChangeKind,
     /// The event as indexed; `None` once it is deleted.
     pub document: Option<Arc<EventDocument>>,
+    /// For a deletion: what the index held of the event before, enough to tell which
+    /// subscribers' filters it passed ([`SearchIndex::filter_view`], with the organizer's
+    /// chain). `None` when the index never held it.
+    pub last_indexed: Option<Arc<EventDocument>>,
 }
 
 /// Follows the outbox into one index.
@@ -126,6 +130,29 @@ impl Follower {
         })
     }
 
+    /// What the index holds of the events among `ids` that are about to leave it (those with
+    /// no document), for subscribers' filters; read only when someone may listen.
+    async fn last_indexed(
+        &self,
+        ids: &[i64],
+        documents: &HashMap<i64, Arc<EventDocument>>,
+    ) -> anyhow::Result<HashMap<i64, Arc<EventDocument>>> {
+        let gone: Vec<i64> = ids.iter().copied().filter(|id| !documents.contains_key(id)).collect();
+        if self.notices.is_none() || gone.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let organizers = OrganizerTree::new(read::all_organizers(self.catalog.db()).await?);
+        let mut views = HashMap::new();
+        for id in gone {
+            let Some(mut view) = tokio::task::block_in_place(|| self.index.filter_view(id as u64))? else { continue };
+            if let Some(&own) = view.organizer_ids.first() {
+                view.organizer_ids = organizers.chain(own as i64);
+            }
+            views.insert(id, Arc::new(view));
+        }
+        Ok(views)
+    }
+
     /// Starts merging an index of more than [`MAX_SEGMENTS_AT_START`] segments into one, in the
     /// background: each segment costs every search (its own term walks for typos and prefixes),
     /// and a lightly written index may never reach the merge policy's next level. Searches see
@@ -203,6 +230,7 @@ impl Follower {
         stored.extend(handed);
         let documents: HashMap<i64, Arc<EventDocument>> =
             assemble(&self.catalog, stored).await?.into_iter().map(|(id, document)| (id, Arc::new(document))).collect();
+        let last_indexed = self.last_indexed(&ids, &documents).await?;
         let read_documents = started.elapsed();
         let writer = &mut self.writer;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
@@ -234,8 +262,10 @@ impl Follower {
             for row in &fresh {
                 let Some(kind) = ChangeKind::parse(&row.kind) else { continue };
                 let document = documents.get(&row.event_id).cloned();
+                let last_indexed = last_indexed.get(&row.event_id).cloned();
+                let notice = ChangeNotice { seq: row.seq, event_id: row.event_id, kind, document, last_indexed };
                 // Nobody listening is not an error.
-                let _ = notices.send(Arc::new(ChangeNotice { seq: row.seq, event_id: row.event_id, kind, document }));
+                let _ = notices.send(Arc::new(notice));
             }
         }
         self.applied_above.extend(fresh.iter().map(|row| row.seq));
