@@ -138,20 +138,39 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
     }
 }
 
-/// Every token of a text with both forms (the same tokens as both analyzers produce).
-pub fn analyze(text: &str) -> Vec<AnalyzedToken> {
+/// A token of a text with where it stands, folded only: its stem is left to whoever needs it
+/// (highlighting stems each distinct word once, not every token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldedToken {
+    /// Byte offsets in the original text.
+    pub from: usize,
+    pub to: usize,
+    /// Lowercased and folded.
+    pub folded: String,
+}
+
+/// Every token of a text, folded (the same tokens as both analyzers produce).
+pub fn tokenize(text: &str) -> Vec<FoldedToken> {
     let mut folded_analyzer = folded();
     let mut tokens = Vec::new();
     let mut folded_stream = folded_analyzer.token_stream(text);
     while let Some(token) = folded_stream.next() {
-        tokens.push(AnalyzedToken {
-            from: token.offset_from,
-            to: token.offset_to,
-            stem: stem_of(&token.text),
-            folded: token.text.clone(),
-        });
+        tokens.push(FoldedToken { from: token.offset_from, to: token.offset_to, folded: token.text.clone() });
     }
     tokens
+}
+
+/// Every token of a text with both forms (the same tokens as both analyzers produce).
+pub fn analyze(text: &str) -> Vec<AnalyzedToken> {
+    tokenize(text)
+        .into_iter()
+        .map(|token| AnalyzedToken {
+            from: token.from,
+            to: token.to,
+            stem: stem_of(&token.folded),
+            folded: token.folded,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! Output is HTML: the text is escaped and every matched token is wrapped in `<mark>…</mark>`,
 //! around the original slice of the text (its case and diacritics kept).
 
-use crate::analyzer::{analyze, AnalyzedToken};
+use crate::analyzer::{stem_of, tokenize, AnalyzedToken, FoldedToken};
 
 /// Opens the mark around a matched token.
 const OPEN: &str = "<mark>";
@@ -29,22 +29,26 @@ pub struct MatchWord {
 /// True when a token of the text matches a query word: same stem, or folded forms within
 /// `max_distance` edits (optimal string alignment, [`crate::distance`]), or (when `prefix`) the folded token starts with the folded word.
 pub fn matches(token: &AnalyzedToken, word: &MatchWord) -> bool {
+    forms_match(&token.folded, &token.stem, word)
+}
+
+fn forms_match(folded: &str, stem: &str, word: &MatchWord) -> bool {
     if word.folded.is_empty() {
         return false;
     }
-    if !word.stem.is_empty() && token.stem == word.stem {
+    if !word.stem.is_empty() && stem == word.stem {
         return true;
     }
-    if word.prefix && token.folded.starts_with(&word.folded) {
+    if word.prefix && folded.starts_with(&word.folded) {
         return true;
     }
-    crate::distance::within(&token.folded, &word.folded, usize::from(word.max_distance))
+    crate::distance::within(folded, &word.folded, usize::from(word.max_distance))
 }
 
 /// The whole text, HTML-escaped, with every matched token wrapped in <mark>…</mark>;
 /// None when nothing matched.
 pub fn highlight_all(text: &str, words: &[MatchWord]) -> Option<String> {
-    let tokens = analyze(text);
+    let tokens = tokenize(text);
     let hits = find_hits(&tokens, words)?;
     Some(render(text, &tokens, &hits, 0, text.len(), false))
 }
@@ -56,7 +60,7 @@ pub fn highlight_all(text: &str, words: &[MatchWord]) -> Option<String> {
 ///
 /// Runs of whitespace (newlines included) become a single space.
 pub fn snippet(text: &str, words: &[MatchWord], max_words: usize) -> Option<String> {
-    let tokens = analyze(text);
+    let tokens = tokenize(text);
     let hits = find_hits(&tokens, words)?;
     let width = max_words.clamp(1, tokens.len());
     let start = best_window(&hits, words.len(), width);
@@ -76,14 +80,17 @@ pub fn snippet(text: &str, words: &[MatchWord], max_words: usize) -> Option<Stri
 
 /// For each token, the index of the first query word it matches; None when no token matched.
 /// A text repeats its words, so each distinct word is compared with the query once (the typo
-/// distance was the largest cost of a search's highlights).
-fn find_hits(tokens: &[AnalyzedToken], words: &[MatchWord]) -> Option<Vec<Option<usize>>> {
+/// distance was the largest cost of a search's highlights), and stemmed only then.
+fn find_hits(tokens: &[FoldedToken], words: &[MatchWord]) -> Option<Vec<Option<usize>>> {
     let mut known: rustc_hash::FxHashMap<&str, Option<usize>> = rustc_hash::FxHashMap::default();
     let hits: Vec<Option<usize>> = tokens
         .iter()
         .map(|token| {
             // A token's stem follows from its folded form, so the folded form is the key.
-            *known.entry(token.folded.as_str()).or_insert_with(|| words.iter().position(|word| matches(token, word)))
+            *known.entry(token.folded.as_str()).or_insert_with(|| {
+                let stem = stem_of(&token.folded);
+                words.iter().position(|word| forms_match(&token.folded, &stem, word))
+            })
         })
         .collect();
     hits.iter().any(Option::is_some).then_some(hits)
@@ -123,7 +130,7 @@ fn best_window(hits: &[Option<usize>], word_count: usize, width: usize) -> usize
 /// `text[from..to]` escaped, with the matched ones of `tokens` (all inside the range) marked.
 fn render(
     text: &str,
-    tokens: &[AnalyzedToken],
+    tokens: &[FoldedToken],
     hits: &[Option<usize>],
     from: usize,
     to: usize,
