@@ -178,6 +178,7 @@ impl CountSegmentCollector {
             false
         }
     }
+
     /// Counts one match in every combination of its values (combined fields).
     fn count_combinations(&mut self, doc: DocId) {
         for (index, decoded) in self.decoded.iter().enumerate() {

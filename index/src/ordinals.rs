@@ -12,7 +12,7 @@ pub enum DecodedOrds {
     /// none (years, event types, venue countries).
     Single(Vec<u8>),
     /// At most 8, 16, 32 or 64 values: a document's values as the bits of one word (regions,
-    /// topics).
+    /// topics). A document's values are a set: documents write each value once.
     Mask8(Vec<u8>),
     Mask16(Vec<u16>),
     Mask32(Vec<u32>),
