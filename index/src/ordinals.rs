@@ -50,31 +50,40 @@ fn masks<M: TryFrom<u64> + Default + Clone>(starts: &[u32], ords: &[u32]) -> Vec
         .collect()
 }
 
+/// Counts a mask in its histograms, one of 256 cells per byte: no branch depends on how many
+/// values a document has (walking each document's bits mispredicted the end of that walk about
+/// once per document).
+fn tally<const LANES: usize>(lanes: &mut [[u32; 256]; LANES], bits: u64) {
+    for (lane, cells) in lanes.iter_mut().enumerate() {
+        cells[((bits >> (8 * lane)) & 0xff) as usize] += 1;
+    }
+}
+
+/// Expands histograms of mask bytes into counts per ordinal: `add(ordinal, count)`.
+fn expand<const LANES: usize>(lanes: &[[u32; 256]; LANES], mut add: impl FnMut(u64, u64)) {
+    for (lane, cells) in lanes.iter().enumerate() {
+        for (byte, &count) in cells.iter().enumerate().skip(1).filter(|(_, count)| **count > 0) {
+            let mut bits = byte;
+            while bits != 0 {
+                add((8 * lane) as u64 + u64::from(bits.trailing_zeros()), u64::from(count));
+                bits &= bits - 1;
+            }
+        }
+    }
+}
+
 /// Adds one to each document's values in `table`; its last cell counts documents with none.
-/// Branch-free: each byte of a document's mask counts in its own histogram of 256 cells, and
-/// only the histograms are expanded into values. Walking each document's bits instead
-/// mispredicted the end of that walk about once per document.
 fn count_masks<M: Mask, const LANES: usize>(masks: &[M], docs: &[DocId], table: &mut [u64]) {
     let mut lanes = [[0_u32; 256]; LANES];
     let mut none = 0_u64;
     for &doc in docs {
         let bits = masks[doc as usize].bits();
         none += u64::from(bits == 0);
-        for (lane, cells) in lanes.iter_mut().enumerate() {
-            cells[((bits >> (8 * lane)) & 0xff) as usize] += 1;
-        }
+        tally(&mut lanes, bits);
     }
     let last = table.len() - 1;
     table[last] += none;
-    for (lane, cells) in lanes.iter().enumerate() {
-        for (byte, &count) in cells.iter().enumerate().skip(1).filter(|(_, count)| **count > 0) {
-            let mut bits = byte;
-            while bits != 0 {
-                table[8 * lane + bits.trailing_zeros() as usize] += u64::from(count);
-                bits &= bits - 1;
-            }
-        }
-    }
+    expand(&lanes, |ord, count| table[ord as usize] += count);
 }
 
 /// Where a dimension's values count in a combined table: the value with ordinal `o` adds
@@ -109,23 +118,12 @@ fn count_mask_pairs<M: Mask, const LANES: usize>(
         let bits = masks[doc as usize].bits();
         let row = row_of[usize::from(single[doc as usize])];
         none[row] += u64::from(bits == 0);
-        for (lane, cells) in lanes[row].iter_mut().enumerate() {
-            cells[((bits >> (8 * lane)) & 0xff) as usize] += 1;
-        }
+        tally(&mut lanes[row], bits);
     }
     for (row, histograms) in lanes.iter().enumerate() {
         let base = row as u64 * single_axis.stride;
         cells[(base + axis.none * axis.stride) as usize] += none[row];
-        for (lane, histogram) in histograms.iter().enumerate() {
-            for (byte, &count) in histogram.iter().enumerate().skip(1).filter(|(_, count)| **count > 0) {
-                let mut bits = byte;
-                while bits != 0 {
-                    let ord = (8 * lane) as u64 + u64::from(bits.trailing_zeros());
-                    cells[(base + ord * axis.stride) as usize] += u64::from(count);
-                    bits &= bits - 1;
-                }
-            }
-        }
+        expand(histograms, |ord, count| cells[(base + ord * axis.stride) as usize] += count);
     }
 }
 

@@ -54,7 +54,7 @@ impl Listener {
             };
             // A deleted event is checked as the index last held it; one the index never held
             // (created and deleted between two steps) only reaches subscribers without a filter.
-            let wanted = match notice.document.as_ref().or(notice.last_indexed.as_ref()) {
+            let wanted = match notice.document.as_ref() {
                 Some(document) => self.filter.matches(document),
                 None => self.filter == convene_index::SearchFilter::default(),
             };

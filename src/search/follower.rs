@@ -40,12 +40,10 @@ pub struct ChangeNotice {
     pub seq: i64,
     pub event_id: i64,
     pub kind: ChangeKind,
-    /// The event as indexed; `None` once it is deleted.
+    /// What subscribers' filters are checked against: the event as indexed or, once it is
+    /// deleted, what the index held of it before ([`SearchIndex::filter_view`], with the
+    /// organizer's chain). `None` when the index never held it.
     pub document: Option<Arc<EventDocument>>,
-    /// For a deletion: what the index held of the event before, enough to tell which
-    /// subscribers' filters it passed ([`SearchIndex::filter_view`], with the organizer's
-    /// chain). `None` when the index never held it.
-    pub last_indexed: Option<Arc<EventDocument>>,
 }
 
 /// Follows the outbox into one index.
@@ -142,15 +140,17 @@ impl Follower {
             return Ok(HashMap::new());
         }
         let organizers = OrganizerTree::new(read::all_organizers(self.catalog.db()).await?);
-        let mut views = HashMap::new();
-        for id in gone {
-            let Some(mut view) = tokio::task::block_in_place(|| self.index.filter_view(id as u64))? else { continue };
-            if let Some(&own) = view.organizer_ids.first() {
-                view.organizer_ids = organizers.chain(own as i64);
+        tokio::task::block_in_place(|| {
+            let mut views = HashMap::new();
+            for id in gone {
+                let Some(mut view) = self.index.filter_view(id as u64)? else { continue };
+                if let Some(&own) = view.organizer_ids.first() {
+                    view.organizer_ids = organizers.chain(own as i64);
+                }
+                views.insert(id, Arc::new(view));
             }
-            views.insert(id, Arc::new(view));
-        }
-        Ok(views)
+            Ok(views)
+        })
     }
 
     /// Starts merging an index of more than [`MAX_SEGMENTS_AT_START`] segments into one, in the
@@ -261,9 +261,8 @@ impl Follower {
         if let Some(notices) = &self.notices {
             for row in &fresh {
                 let Some(kind) = ChangeKind::parse(&row.kind) else { continue };
-                let document = documents.get(&row.event_id).cloned();
-                let last_indexed = last_indexed.get(&row.event_id).cloned();
-                let notice = ChangeNotice { seq: row.seq, event_id: row.event_id, kind, document, last_indexed };
+                let document = documents.get(&row.event_id).or_else(|| last_indexed.get(&row.event_id)).cloned();
+                let notice = ChangeNotice { seq: row.seq, event_id: row.event_id, kind, document };
                 // Nobody listening is not an error.
                 let _ = notices.send(Arc::new(notice));
             }
