@@ -181,6 +181,18 @@ async fn admins_change_the_taxonomy_and_tokens(db: &TestDb) {
     let catalog = db.catalog().await;
     let schema = schema(db, &catalog).await;
     query_as(&schema, EDITOR, CREATE, json!({"input": input()})).await;
+    searchable(db, &catalog).await;
+    // Facet and stats labels are kept between requests: a relabelled topic must not keep its
+    // old label in either.
+    let labels = "{ search(query: \"\", facets: [TOPIC]) { facets { buckets { key label } } }
+        eventStats(groupBy: [TOPIC]) { buckets { keys { key label } } } }";
+    let topic_labels = |data: Value| {
+        [&data["search"]["facets"][0]["buckets"][0], &data["eventStats"]["buckets"][0]["keys"][0]]
+            .map(|bucket| (bucket["key"].as_str().unwrap_or_default().to_string(), bucket["label"].clone()))
+    };
+    let before = topic_labels(query(&schema, labels, json!({})).await);
+    assert_eq!(before[0], ("anti-corruption".to_string(), json!("Anti-corruption")), "{before:?}");
+    assert_eq!(before[1], before[0]);
     let relabel =
         "mutation { updateTopic(slug: \"anti-corruption\", label: \"Integrity and anti-corruption\") { slug label } }";
     assert_eq!(code(&query_as(&schema, EDITOR, relabel, json!({})).await), "FORBIDDEN");
@@ -188,6 +200,9 @@ async fn admins_change_the_taxonomy_and_tokens(db: &TestDb) {
     assert_eq!(done["data"]["updateTopic"]["label"], "Integrity and anti-corruption", "{done}");
     searchable(db, &catalog).await;
     assert_eq!(count(&schema, "integrity").await, (1, 1), "the event is reindexed under the new label");
+    let after = topic_labels(query(&schema, labels, json!({})).await);
+    let relabelled = ("anti-corruption".to_string(), json!("Integrity and anti-corruption"));
+    assert_eq!(after, [relabelled.clone(), relabelled], "facets and stats show the new label");
     let missing = query_as(
         &schema,
         Principal::Token(Role::Admin),

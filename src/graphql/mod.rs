@@ -3,6 +3,7 @@
 pub mod access;
 pub mod error;
 pub mod event;
+pub mod labels;
 pub mod loaders;
 pub mod mutation;
 pub mod scalars;
@@ -47,6 +48,7 @@ pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> C
     Schema::build(Query::default(), mutation::Mutation, subscription::Subscription)
         .data(loaders::loaders(catalog.clone()))
         .data(catalog)
+        .data(labels::LabelCache::default())
         .data(search)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -1,6 +1,5 @@
 //! The `search` and `suggest` queries: full-text search with highlights, facets and cursors.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
@@ -10,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{loader_error, ApiResult, ErrorCode};
 use super::event::{Event, EventFilter, PageInfo};
+use super::labels::{LabelCache, Labels};
 use super::loaders::{Loaders, Preloaded, Selection};
 use super::taxonomy::RegionScheme;
 use crate::catalog::reference::RegionScheme as Scheme;
-use crate::catalog::{read, Catalog, CatalogError};
+use crate::catalog::{read, Catalog};
 use crate::search::{search_filter, Search};
 
 /// A dimension events are counted by.
@@ -122,57 +122,6 @@ fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
         .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
 }
 
-/// Readable labels for the keys of the dimensions a request counts by, loaded once.
-#[derive(Debug, Default)]
-pub struct Labels {
-    names: HashMap<(Dimension, String), String>,
-}
-
-impl Labels {
-    /// Loads what the dimensions need: topic and audience labels, organizer names.
-    pub async fn load(catalog: &Catalog, dimensions: &[Dimension]) -> Result<Self, CatalogError> {
-        let mut names = HashMap::new();
-        for &dimension in dimensions {
-            let pairs: Vec<(String, String)> = match dimension {
-                Dimension::Topic => read::all_labels(catalog.db(), "topics")
-                    .await?
-                    .into_iter()
-                    .map(|label| (label.slug, label.label))
-                    .collect(),
-                Dimension::Audience => read::all_labels(catalog.db(), "audiences")
-                    .await?
-                    .into_iter()
-                    .map(|label| (label.slug, label.label))
-                    .collect(),
-                Dimension::Organizer => read::all_organizers(catalog.db())
-                    .await?
-                    .into_iter()
-                    .map(|unit| (unit.id.to_string(), unit.name))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            names.extend(pairs.into_iter().map(|(key, label)| ((dimension, key), label)));
-        }
-        Ok(Labels { names })
-    }
-
-    /// The bucket for a key of a dimension.
-    pub fn bucket(&self, catalog: &Catalog, dimension: Dimension, key: &Option<String>, count: u64) -> Bucket {
-        let reference = catalog.reference();
-        let label = match (key, dimension) {
-            (None, _) => "none".to_string(),
-            (Some(code), Dimension::Country | Dimension::VenueCountry) => {
-                reference.country(code).map(|country| country.name.clone()).unwrap_or_else(|| code.clone())
-            }
-            (Some(code), Dimension::Region) => {
-                reference.region(code).map(|region| region.name.clone()).unwrap_or_else(|| code.clone())
-            }
-            (Some(key), _) => self.names.get(&(dimension, key.clone())).cloned().unwrap_or_else(|| key.clone()),
-        };
-        Bucket { key: key.clone(), label, count: count as i64 }
-    }
-}
-
 fn highlights(event: &crate::catalog::entity::event::Model, words: &[convene_index::MatchWord]) -> Vec<Highlight> {
     use convene_index::highlight::{highlight_all, snippet};
     let mut highlights = vec![Highlight {
@@ -238,7 +187,10 @@ impl SearchQuery {
         };
         let has_cursor = request.after.is_some();
         // The facets' labels come from the database while the index searches.
-        let (results, labels) = tokio::join!(search.search(request), Labels::load(catalog, &dimensions));
+        let (results, labels) = tokio::join!(
+            search.search(request),
+            Labels::load(catalog, ctx.data_unchecked::<LabelCache>(), search.applied_seq(), &dimensions)
+        );
         let results = results.map_err(|error| {
             tracing::error!(error = format!("{error:#}"), "search failed");
             ErrorCode::Internal.error("internal error")

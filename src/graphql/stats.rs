@@ -4,7 +4,8 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::error::{ApiResult, ErrorCode};
 use super::event::EventFilter;
-use super::search::{Bucket, Dimension, Labels};
+use super::labels::{LabelCache, Labels};
+use super::search::{Bucket, Dimension};
 use super::taxonomy::RegionScheme;
 use crate::catalog::reference::RegionScheme as Scheme;
 use crate::catalog::Catalog;
@@ -58,7 +59,10 @@ impl StatsQuery {
         let index = search.index();
         // The labels come from the database while the index counts.
         let counting = tokio::task::spawn_blocking(move || index.stats(&text, &index_filter, &fields));
-        let (stats, labels) = tokio::join!(counting, Labels::load(catalog, &group_by));
+        let (stats, labels) = tokio::join!(
+            counting,
+            Labels::load(catalog, ctx.data_unchecked::<LabelCache>(), search.applied_seq(), &group_by)
+        );
         let labels = labels.api()?;
         let stats = stats
             .map_err(|error| anyhow::anyhow!(error))

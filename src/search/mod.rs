@@ -181,6 +181,11 @@ impl Search {
         self.live.read().expect("index lock").clone()
     }
 
+    /// The last change-log position the live index has applied.
+    pub fn applied_seq(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
     /// Searches on a blocking thread.
     pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
         let index = self.index();
