@@ -17,6 +17,7 @@ pub mod sorted;
 pub mod suggest;
 mod variants;
 mod view;
+mod word;
 mod writer;
 
 pub use collector::{Hit, HitCursor};

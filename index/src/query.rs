@@ -10,7 +10,8 @@ use tantivy::Term;
 use crate::analyzer::{folded, stemmed};
 use crate::highlight::MatchWord;
 use crate::schema::Fields;
-use crate::variants::{VariantQuery, Variants};
+use crate::variants::Variants;
+use crate::word::WordQuery;
 
 /// A piece of the query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +114,7 @@ impl std::fmt::Debug for ParsedQuery {
 /// One word in every field: exact stem, and its typo and prefix variants (typo within budget
 /// when `typos`, prefix when it is the last word) without the forms the exact stem already
 /// matches.
-fn word_query(
+pub(crate) fn word_query(
     fields: &Fields,
     stem: &str,
     folded_word: &str,
@@ -122,17 +123,17 @@ fn word_query(
 ) -> (Box<dyn Query>, MatchWord) {
     let budget = if typos { typo_budget(folded_word) } else { 0 };
     let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix);
-    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for field in fields.text_fields() {
-        let exact = TermQuery::new(Term::from_field_text(field.stemmed, stem), IndexRecordOption::WithFreqs);
-        should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), field.weight * EXACT_BOOST))));
-        if let Some(variants) = &variants {
-            let variant = VariantQuery { field: field.folded, variants: variants.clone() };
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(variant), field.weight * FUZZY_BOOST))));
-        }
-    }
+    let text_fields = fields.text_fields();
+    let query = WordQuery {
+        exact: text_fields
+            .iter()
+            .map(|field| (Term::from_field_text(field.stemmed, stem), field.weight * EXACT_BOOST))
+            .collect(),
+        variants,
+        folded: text_fields.iter().map(|field| (field.folded, field.weight * FUZZY_BOOST)).collect(),
+    };
     let word = MatchWord { folded: folded_word.to_string(), stem: stem.to_string(), max_distance: budget, prefix };
-    (Box::new(BooleanQuery::new(should)), word)
+    (Box::new(query), word)
 }
 
 /// A phrase in any field, its words in order (stemmed).

@@ -8,12 +8,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tantivy::query::{
-    BitSetDocSet, ConstScorer, DfaWrapper, EmptyScorer, EnableScoring, Explanation, FuzzyTermQuery, Query, Scorer,
-    Weight,
-};
+use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, Term};
+use tantivy::{DocId, SegmentReader, Term};
 
 use crate::analyzer::stem_of;
 
@@ -45,26 +42,19 @@ impl Variants {
     }
 }
 
-/// The variants of a word in one (folded) field, every match scoring the same.
-#[derive(Debug, Clone)]
-pub struct VariantQuery {
-    pub field: Field,
-    pub variants: Arc<Variants>,
-}
-
-impl Query for VariantQuery {
-    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(self.clone()))
-    }
-}
-
-impl Weight for VariantQuery {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let inverted = reader.inverted_index(self.field)?;
+impl Variants {
+    /// Calls `found` with every document of the segment holding a variant of the word in
+    /// `field` (a folded field), in no particular order and possibly more than once.
+    pub fn for_each_doc(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+        mut found: impl FnMut(DocId),
+    ) -> tantivy::Result<()> {
+        let inverted = reader.inverted_index(field)?;
         let terms = inverted.terms();
         let mut seen = HashSet::new();
-        let mut matches: Option<BitSet> = None;
-        for automaton in &self.variants.automata {
+        for automaton in &self.automata {
             let mut stream = terms.search(automaton).into_stream()?;
             while stream.advance() {
                 if !seen.insert(stream.term_ord()) {
@@ -72,32 +62,17 @@ impl Weight for VariantQuery {
                 }
                 // Terms with the word's stem are the exact clause's matches.
                 let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
-                if stem_of(word) == self.variants.stem {
+                if stem_of(word) == self.stem {
                     continue;
                 }
-                let docs = matches.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
                 let mut postings =
                     inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
                 while !postings.docs().is_empty() {
-                    for &doc in postings.docs() {
-                        docs.insert(doc);
-                    }
+                    postings.docs().iter().for_each(|&doc| found(doc));
                     postings.advance();
                 }
             }
         }
-        Ok(match matches {
-            Some(docs) => Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)),
-            None => Box::new(EmptyScorer),
-        })
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("a typo or prefix variant of the word", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} has no variant of the word")))
-        }
+        Ok(())
     }
 }

@@ -1,0 +1,324 @@
+//! One query word in every searched field as a single scorer: each field's exact (stemmed)
+//! postings scored with BM25 and the field's weight, plus the typo and prefix variants of all
+//! fields at once. As a tantivy union of fourteen boxed scorers per word, every match paid
+//! virtual calls to `doc`, `score` and `advance` per field, and a variant matched in several
+//! fields was walked once per field; here a window of 4,096 documents is filled by direct
+//! loops over each field's postings, the variants join it a 64-bit word at a time, and a
+//! variant's score comes from one byte per document saying which fields it matched in.
+
+use std::sync::Arc;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+
+use crate::variants::Variants;
+
+/// Documents per window (a multiple of 64).
+const HORIZON: u32 = 4_096;
+const WORDS: usize = HORIZON as usize / 64;
+
+/// A word in every field: `exact` terms (stemmed fields) with their boosts, and the word's
+/// variants in `folded` fields with theirs (at most 8 fields).
+#[derive(Debug, Clone)]
+pub struct WordQuery {
+    pub exact: Vec<(Term, Score)>,
+    pub variants: Option<Arc<Variants>>,
+    pub folded: Vec<(Field, Score)>,
+}
+
+impl Query for WordQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let exact = self
+            .exact
+            .iter()
+            .map(|(term, boost)| {
+                let bm25 = match scoring {
+                    EnableScoring::Enabled { statistics_provider, .. } => {
+                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?.boost_by(*boost)
+                    }
+                    // Never asked for a score.
+                    EnableScoring::Disabled { .. } => Bm25Weight::for_one_term(1, 1, 1.0),
+                };
+                Ok((term.clone(), bm25))
+            })
+            .collect::<tantivy::Result<_>>()?;
+        let folded = if self.variants.is_some() { self.folded.clone() } else { Vec::new() };
+        assert!(folded.len() <= 8, "a word's variants are counted in one byte of fields");
+        Ok(Box::new(WordWeight {
+            exact,
+            variants: self.variants.clone(),
+            folded,
+            scoring: scoring.is_scoring_enabled(),
+        }))
+    }
+}
+
+struct WordWeight {
+    exact: Vec<(Term, Bm25Weight)>,
+    variants: Option<Arc<Variants>>,
+    folded: Vec<(Field, Score)>,
+    scoring: bool,
+}
+
+impl Weight for WordWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut exact = Vec::new();
+        for (term, bm25) in &self.exact {
+            let inverted = reader.inverted_index(term.field())?;
+            let Some(info) = inverted.get_term_info(term)? else { continue };
+            let record = if self.scoring { IndexRecordOption::WithFreqs } else { IndexRecordOption::Basic };
+            let postings = inverted.read_postings_from_terminfo(&info, record)?;
+            let norms = match self.scoring {
+                true => reader.fieldnorms_readers().get_field(term.field())?,
+                false => None,
+            };
+            let norms = norms.unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+            if postings.doc() != TERMINATED {
+                exact.push(Exact { postings, norms, bm25: bm25.boost_by(boost) });
+            }
+        }
+        let variant = match &self.variants {
+            Some(variants) => VariantDocs::read(reader, variants, &self.folded, boost)?,
+            None => None,
+        };
+        if exact.is_empty() && variant.is_none() {
+            return Ok(Box::new(EmptyScorer));
+        }
+        Ok(Box::new(WordScorer::new(exact, variant, self.scoring)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("the word in any field, exactly or as a variant", scorer.score()))
+        } else {
+            Err(TantivyError::InvalidArgument(format!("document {doc} does not have the word")))
+        }
+    }
+}
+
+/// A field's exact postings and how they score.
+struct Exact {
+    postings: SegmentPostings,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+impl Exact {
+    #[inline]
+    fn score(&self) -> Score {
+        self.bm25.score(self.norms.fieldnorm_id(self.postings.doc()), self.postings.term_freq())
+    }
+}
+
+/// The documents with a variant of the word in some field: a bit set, and per document a byte
+/// of the fields it matched in, whose sum of boosts `scores` holds.
+struct VariantDocs {
+    bits: Vec<u64>,
+    count: u32,
+    fields: Vec<u8>,
+    scores: [Score; 256],
+}
+
+impl VariantDocs {
+    fn read(
+        reader: &SegmentReader,
+        variants: &Variants,
+        folded: &[(Field, Score)],
+        boost: Score,
+    ) -> tantivy::Result<Option<Self>> {
+        let mut docs: Option<VariantDocs> = None;
+        for (position, (field, _)) in folded.iter().enumerate() {
+            variants.for_each_doc(reader, *field, |doc| {
+                let docs = docs.get_or_insert_with(|| VariantDocs {
+                    bits: vec![0; (reader.max_doc() as usize).div_ceil(64)],
+                    count: 0,
+                    fields: vec![0; reader.max_doc() as usize],
+                    scores: [0.0; 256],
+                });
+                docs.bits[doc as usize / 64] |= 1 << (doc % 64);
+                docs.fields[doc as usize] |= 1 << position;
+            })?;
+        }
+        if let Some(docs) = &mut docs {
+            docs.count = docs.bits.iter().map(|bits| bits.count_ones()).sum();
+            for (mask, score) in docs.scores.iter_mut().enumerate() {
+                *score = folded.iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, (_, b))| b).sum();
+                *score *= boost;
+            }
+        }
+        Ok(docs)
+    }
+
+    /// The first variant document at or after `from`, or `TERMINATED`.
+    fn next(&self, from: DocId) -> DocId {
+        let mut word = from as usize / 64;
+        if word >= self.bits.len() {
+            return TERMINATED;
+        }
+        let mut bits = self.bits[word] & (u64::MAX << (from % 64));
+        loop {
+            if bits != 0 {
+                return (word * 64) as DocId + bits.trailing_zeros();
+            }
+            word += 1;
+            if word == self.bits.len() {
+                return TERMINATED;
+            }
+            bits = self.bits[word];
+        }
+    }
+}
+
+/// The scorer of a word in one segment (see the module's comment).
+pub struct WordScorer {
+    exact: Vec<Exact>,
+    variant: Option<VariantDocs>,
+    /// Variant documents before this one are in the window or behind it.
+    variant_from: DocId,
+    scoring: bool,
+    /// The window: a bit per document from `start`, and the exact matches' summed scores.
+    bits: Box<[u64; WORDS]>,
+    scores: Box<[Score; HORIZON as usize]>,
+    start: DocId,
+    word: usize,
+    doc: DocId,
+    score: Score,
+}
+
+impl WordScorer {
+    fn new(exact: Vec<Exact>, variant: Option<VariantDocs>, scoring: bool) -> Self {
+        let mut scorer = WordScorer {
+            exact,
+            variant,
+            variant_from: 0,
+            scoring,
+            bits: Box::new([0; WORDS]),
+            scores: Box::new([0.0; HORIZON as usize]),
+            start: 0,
+            word: WORDS,
+            doc: 0,
+            score: 0.0,
+        };
+        scorer.advance();
+        scorer
+    }
+
+    /// Fills the window from the lowest next match; false when there is none.
+    fn refill(&mut self) -> bool {
+        let next_variant = self.variant.as_ref().map_or(TERMINATED, |variant| variant.next(self.variant_from));
+        let lowest = self.exact.iter().map(|exact| exact.postings.doc()).fold(next_variant, DocId::min);
+        if lowest == TERMINATED {
+            return false;
+        }
+        self.start = lowest & !63;
+        self.word = 0;
+        let horizon = self.start.saturating_add(HORIZON);
+        for exact in &mut self.exact {
+            let mut doc = exact.postings.doc();
+            while doc < horizon {
+                let delta = (doc - self.start) as usize;
+                self.bits[delta / 64] |= 1 << (delta % 64);
+                if self.scoring {
+                    self.scores[delta] += exact.score();
+                }
+                doc = exact.postings.advance();
+            }
+        }
+        self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
+        if let Some(variant) = &self.variant {
+            // Windows start on a multiple of 64, so the variants' words are the window's words.
+            // Variants before `variant_from` are behind the last window or before a seek's
+            // target (which the seek steps over).
+            let first = self.start as usize / 64;
+            for (window, &bits) in self.bits.iter_mut().zip(variant.bits.iter().skip(first)) {
+                *window |= bits;
+            }
+            self.variant_from = horizon;
+        }
+        true
+    }
+
+    /// Empties the rest of the window, keeping every unset document's score at zero.
+    fn clear_window(&mut self, until: usize) {
+        for word in self.word..until.min(WORDS) {
+            let mut bits = std::mem::take(&mut self.bits[word]);
+            while bits != 0 {
+                self.scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
+                bits &= bits - 1;
+            }
+        }
+        self.word = self.word.max(until.min(WORDS));
+    }
+}
+
+impl DocSet for WordScorer {
+    fn advance(&mut self) -> DocId {
+        loop {
+            while self.word < WORDS {
+                let bits = self.bits[self.word];
+                if bits != 0 {
+                    self.bits[self.word] = bits & (bits - 1);
+                    let delta = self.word * 64 + bits.trailing_zeros() as usize;
+                    self.doc = self.start + delta as DocId;
+                    if self.scoring {
+                        self.score = std::mem::take(&mut self.scores[delta]);
+                        if let Some(variant) = &self.variant {
+                            self.score += variant.scores[usize::from(variant.fields[self.doc as usize])];
+                        }
+                    }
+                    return self.doc;
+                }
+                self.word += 1;
+            }
+            if !self.refill() {
+                self.doc = TERMINATED;
+                return TERMINATED;
+            }
+        }
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        if target < self.start.saturating_add(HORIZON) {
+            self.clear_window(((target - self.start) / 64) as usize);
+        } else {
+            self.clear_window(WORDS);
+            for exact in &mut self.exact {
+                if exact.postings.doc() < target {
+                    exact.postings.seek(target);
+                }
+            }
+            self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
+            self.variant_from = self.variant_from.max(target);
+        }
+        while self.doc < target {
+            self.advance();
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        let variants = self.variant.as_ref().map_or(0, |variant| variant.count);
+        self.exact.iter().map(|exact| exact.postings.size_hint()).sum::<u32>().saturating_add(variants)
+    }
+}
+
+impl Scorer for WordScorer {
+    fn score(&mut self) -> Score {
+        self.score
+    }
+}
+
+#[cfg(test)]
+#[path = "word_tests.rs"]
+mod tests;
