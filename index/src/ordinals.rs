@@ -73,17 +73,53 @@ fn expand<const LANES: usize>(lanes: &[[u32; 256]; LANES], mut add: impl FnMut(u
 }
 
 /// Adds one to each document's values in `table`; its last cell counts documents with none.
-fn count_masks<M: Mask, const LANES: usize>(masks: &[M], docs: &[DocId], table: &mut [u64]) {
-    let mut lanes = [[0_u32; 256]; LANES];
-    let mut none = 0_u64;
+/// For one-byte masks: a histogram of the byte.
+fn count_bytes(masks: &[u8], docs: &[DocId], table: &mut [u64]) {
+    let mut lanes = [[0_u32; 256]; 1];
     for &doc in docs {
-        let bits = masks[doc as usize].bits();
-        none += u64::from(bits == 0);
-        tally(&mut lanes, bits);
+        tally(&mut lanes, u64::from(masks[doc as usize]));
+    }
+    let last = table.len() - 1;
+    table[last] += u64::from(lanes[0][0]);
+    expand(&lanes, |ord, count| table[ord as usize] += count);
+}
+
+/// Matches counted per block in bytes of running sums: at most 255, so no byte overflows.
+const BLOCK: usize = 255;
+
+/// [`count_bytes`] for masks of 16 to 64 bits: the masks of up to 255 documents are copied
+/// side by side, then `sums[plane]` adds bit `plane` of each of their bytes into that byte
+/// of the sum (a byte per 8 values), and the sums are spread into the table once per block.
+/// A histogram per mask byte did the same with a memory write per byte and document, most of
+/// them to the cell of a byte holding no value, each waiting on the one before: topics (44
+/// values, a 64-bit mask) cost a facet about 6 ns per matching event, as much as scoring it.
+fn count_masks<M: Mask>(masks: &[M], docs: &[DocId], table: &mut [u64]) {
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    let mut totals = [0_u64; 64];
+    let mut none = 0_u64;
+    let mut block = [0_u64; BLOCK];
+    for chunk in docs.chunks(BLOCK) {
+        for (bits, &doc) in block.iter_mut().zip(chunk) {
+            *bits = masks[doc as usize].bits();
+        }
+        let mut sums = [0_u64; 8];
+        for &bits in &block[..chunk.len()] {
+            none += u64::from(bits == 0);
+            for (plane, sum) in sums.iter_mut().enumerate() {
+                *sum += (bits >> plane) & LOW_BITS;
+            }
+        }
+        for (plane, sum) in sums.iter().enumerate() {
+            for byte in 0..8 {
+                totals[8 * byte + plane] += (sum >> (8 * byte)) & 0xff;
+            }
+        }
     }
     let last = table.len() - 1;
     table[last] += none;
-    expand(&lanes, |ord, count| table[ord as usize] += count);
+    for (cell, total) in table[..last].iter_mut().zip(totals) {
+        *cell += total;
+    }
 }
 
 /// Where a dimension's values count in a combined table: the value with ordinal `o` adds
@@ -191,10 +227,10 @@ impl DecodedOrds {
                     *cell += count;
                 }
             }
-            DecodedOrds::Mask8(masks) => count_masks::<_, 1>(masks, docs, table),
-            DecodedOrds::Mask16(masks) => count_masks::<_, 2>(masks, docs, table),
-            DecodedOrds::Mask32(masks) => count_masks::<_, 4>(masks, docs, table),
-            DecodedOrds::Mask64(masks) => count_masks::<_, 8>(masks, docs, table),
+            DecodedOrds::Mask8(masks) => count_bytes(masks, docs, table),
+            DecodedOrds::Mask16(masks) => count_masks(masks, docs, table),
+            DecodedOrds::Mask32(masks) => count_masks(masks, docs, table),
+            DecodedOrds::Mask64(masks) => count_masks(masks, docs, table),
             DecodedOrds::Lists { starts, ords } => {
                 let none = table.len() - 1;
                 for &doc in docs {
@@ -315,6 +351,21 @@ mod tests {
                 assert_eq!(mine, theirs, "document {doc}");
             }
         }
+    }
+
+    #[test]
+    fn a_value_every_document_holds_is_counted_past_a_byte() {
+        // 1,000 documents each holding the first and the last of 64 values: the running sums
+        // of a block must not wrap.
+        let starts: Vec<u32> = (0..=1_000).map(|doc| doc * 2).collect();
+        let ords: Vec<u32> = (0..1_000).flat_map(|_| [0, 63]).collect();
+        let compact = DecodedOrds::compact(starts, ords, 64, false);
+        assert!(matches!(compact, DecodedOrds::Mask64(_)));
+        let docs: Vec<u32> = (0..1_000).collect();
+        let mut table = vec![0; 65];
+        compact.count(&docs, &mut table);
+        assert_eq!((table[0], table[63], table[64]), (1_000, 1_000, 0));
+        assert_eq!(table.iter().sum::<u64>(), 2_000);
     }
 
     #[test]
