@@ -1,9 +1,9 @@
 //! Typo and prefix matches of a query word in one field, without the word's own forms. The
-//! exact clause already matches every term sharing the word's stem, so this clause keeps only
-//! true variants ("order" or "boarder" for `border`, not "borders"): a broad word no longer
-//! fills a second set of its matches for every field, and an exact match no longer also
-//! scores as its own typo. One walk of each field's terms serves the typo and the prefix
-//! automata, which are built once per query word and shared by every field.
+//! exact postings already match every term sharing the word's stem, so only true variants
+//! count ("order" or "boarder" for `border`, not "borders"): a broad word does not walk its
+//! matches a second time per field, and an exact match does not also score as its own typo.
+//! One walk of each field's terms serves the typo and the prefix automata, which are built
+//! once per query word and shared by every field ([`crate::word`] gathers the fields).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -40,9 +40,7 @@ impl Variants {
         }
         (!automata.is_empty()).then(|| Arc::new(Variants { automata, stem: stem.to_string() }))
     }
-}
 
-impl Variants {
     /// Calls `found` with every document of the segment holding a variant of the word in
     /// `field` (a folded field), in no particular order and possibly more than once.
     pub fn for_each_doc(

@@ -186,7 +186,7 @@ impl SearchQuery {
             facets: dimensions.iter().map(|dimension| dimension.facet_field(scheme)).collect(),
         };
         let has_cursor = request.after.is_some();
-        // The facets' labels come from the database while the index searches.
+        // The facets' labels come from the cache, or from the database while the index searches.
         let (results, labels) = tokio::join!(
             search.search(request),
             Labels::load(catalog, ctx.data_unchecked::<LabelCache>(), search.applied_seq(), &dimensions)

@@ -57,7 +57,7 @@ impl StatsQuery {
         let fields: Vec<_> = group_by.iter().map(|dimension| dimension.facet_field(scheme)).collect();
         let text = query.unwrap_or_default();
         let index = search.index();
-        // The labels come from the database while the index counts.
+        // The labels come from the cache, or from the database while the index counts.
         let counting = tokio::task::spawn_blocking(move || index.stats(&text, &index_filter, &fields));
         let (stats, labels) = tokio::join!(
             counting,
