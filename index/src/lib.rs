@@ -18,6 +18,7 @@ pub mod suggest;
 mod variants;
 mod view;
 mod word;
+mod words;
 mod writer;
 
 pub use collector::{Hit, HitCursor};

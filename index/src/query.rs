@@ -12,6 +12,7 @@ use crate::highlight::MatchWord;
 use crate::schema::Fields;
 use crate::variants::Variants;
 use crate::word::WordQuery;
+use crate::words::AllWordsQuery;
 
 /// A piece of the query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +121,7 @@ pub(crate) fn word_query(
     folded_word: &str,
     typos: bool,
     prefix: bool,
-) -> (Box<dyn Query>, MatchWord) {
+) -> (WordQuery, MatchWord) {
     let budget = if typos { typo_budget(folded_word) } else { 0 };
     let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix);
     let text_fields = fields.text_fields();
@@ -133,7 +134,7 @@ pub(crate) fn word_query(
         folded: text_fields.iter().map(|field| (field.folded, field.weight * FUZZY_BOOST)).collect(),
     };
     let word = MatchWord { folded: folded_word.to_string(), stem: stem.to_string(), max_distance: budget, prefix };
-    (Box::new(query), word)
+    (query, word)
 }
 
 /// A phrase in any field, its words in order (stemmed).
@@ -168,7 +169,10 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
         .filter(|_| still_typing);
     let mut occurs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words = Vec::new();
+    // The words that must match, outside `OR` groups: one scorer intersects them all.
+    let mut required: Vec<WordQuery> = Vec::new();
     for (position, clause) in clauses.iter().enumerate() {
+        let plain = !clause.negated && clause.alternatives.len() == 1;
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let last_alternative = clause.alternatives.len() - 1;
         for (index, piece) in clause.alternatives.iter().enumerate() {
@@ -178,19 +182,22 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
                     let folds = tokens(&mut folder, word);
                     let count = stems.len().min(folds.len());
                     let is_last = Some(position) == last_word_clause && index == last_alternative;
-                    let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    let mut parts: Vec<WordQuery> = Vec::new();
                     for part in 0..count {
                         let prefix = is_last && part + 1 == count;
                         // An excluded word excludes its own forms, not its typos: `-police`
                         // must not drop every event about policy.
                         let (query, word) = word_query(fields, &stems[part], &folds[part], !clause.negated, prefix);
-                        parts.push((Occur::Must, query));
+                        parts.push(query);
                         if !clause.negated {
                             words.push(word);
                         }
                     }
-                    if !parts.is_empty() {
-                        alternatives.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
+                    if plain {
+                        required.extend(parts);
+                    } else if !parts.is_empty() {
+                        let parts = parts.into_iter().map(|part| (Occur::Must, Box::new(part) as Box<dyn Query>));
+                        alternatives.push((Occur::Should, Box::new(BooleanQuery::new(parts.collect()))));
                     }
                 }
                 Piece::Phrase(phrase) => {
@@ -217,6 +224,11 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
         }
         let occur = if clause.negated { Occur::MustNot } else { Occur::Must };
         occurs.push((occur, Box::new(BooleanQuery::new(alternatives))));
+    }
+    match required.len() {
+        0 => {}
+        1 => occurs.push((Occur::Must, Box::new(required.remove(0)))),
+        _ => occurs.push((Occur::Must, Box::new(AllWordsQuery { words: required }))),
     }
     if !occurs.iter().any(|(occur, _)| *occur == Occur::Must) {
         occurs.push((Occur::Must, Box::new(AllQuery)));

@@ -17,8 +17,8 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 use crate::variants::Variants;
 
 /// Documents per window (a multiple of 64).
-const HORIZON: u32 = 4_096;
-const WORDS: usize = HORIZON as usize / 64;
+pub(crate) const HORIZON: u32 = 4_096;
+pub(crate) const WORDS: usize = HORIZON as usize / 64;
 
 /// A word in every field: `exact` terms (stemmed fields) with their boosts, and the word's
 /// variants in `folded` fields with theirs (at most 8 fields).
@@ -29,8 +29,9 @@ pub struct WordQuery {
     pub folded: Vec<(Field, Score)>,
 }
 
-impl Query for WordQuery {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+impl WordQuery {
+    /// The word's weight, its exact terms' BM25 statistics read from the searcher.
+    pub(crate) fn word_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<WordWeight> {
         let exact = self
             .exact
             .iter()
@@ -47,24 +48,26 @@ impl Query for WordQuery {
             .collect::<tantivy::Result<_>>()?;
         let folded = if self.variants.is_some() { self.folded.clone() } else { Vec::new() };
         assert!(folded.len() <= 8, "a word's variants are counted in one byte of fields");
-        Ok(Box::new(WordWeight {
-            exact,
-            variants: self.variants.clone(),
-            folded,
-            scoring: scoring.is_scoring_enabled(),
-        }))
+        Ok(WordWeight { exact, variants: self.variants.clone(), folded, scoring: scoring.is_scoring_enabled() })
     }
 }
 
-struct WordWeight {
+impl Query for WordQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.word_weight(scoring)?))
+    }
+}
+
+pub(crate) struct WordWeight {
     exact: Vec<(Term, Bm25Weight)>,
     variants: Option<Arc<Variants>>,
     folded: Vec<(Field, Score)>,
     scoring: bool,
 }
 
-impl Weight for WordWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+impl WordWeight {
+    /// The word's scorer in a segment, before its first window; `None` when nothing matches.
+    pub(crate) fn word_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Option<WordScorer>> {
         let mut exact = Vec::new();
         for (term, bm25) in &self.exact {
             let inverted = reader.inverted_index(term.field())?;
@@ -85,9 +88,21 @@ impl Weight for WordWeight {
             None => None,
         };
         if exact.is_empty() && variant.is_none() {
-            return Ok(Box::new(EmptyScorer));
+            return Ok(None);
         }
-        Ok(Box::new(WordScorer::new(exact, variant, self.scoring)))
+        Ok(Some(WordScorer::unstarted(exact, variant, self.scoring)))
+    }
+}
+
+impl Weight for WordWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.word_scorer(reader, boost)? {
+            Some(mut scorer) => {
+                scorer.advance();
+                Box::new(scorer)
+            }
+            None => Box::new(EmptyScorer),
+        })
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -181,8 +196,8 @@ pub struct WordScorer {
     variant_from: DocId,
     scoring: bool,
     /// The window: a bit per document from `start`, and the exact matches' summed scores.
-    bits: Box<[u64; WORDS]>,
-    scores: Box<[Score; HORIZON as usize]>,
+    pub(crate) bits: Box<[u64; WORDS]>,
+    pub(crate) scores: Box<[Score; HORIZON as usize]>,
     start: DocId,
     word: usize,
     doc: DocId,
@@ -190,8 +205,10 @@ pub struct WordScorer {
 }
 
 impl WordScorer {
-    fn new(exact: Vec<Exact>, variant: Option<VariantDocs>, scoring: bool) -> Self {
-        let mut scorer = WordScorer {
+    /// A scorer before its first window: `advance` starts it (and [`crate::words`] fills its
+    /// windows itself).
+    fn unstarted(exact: Vec<Exact>, variant: Option<VariantDocs>, scoring: bool) -> Self {
+        WordScorer {
             exact,
             variant,
             variant_from: 0,
@@ -202,23 +219,36 @@ impl WordScorer {
             word: WORDS,
             doc: 0,
             score: 0.0,
-        };
-        scorer.advance();
-        scorer
+        }
+    }
+
+    /// The first match not in a window yet, `TERMINATED` when there is none.
+    pub(crate) fn next_match(&self) -> DocId {
+        let next_variant = self.variant.as_ref().map_or(TERMINATED, |variant| variant.next(self.variant_from));
+        self.exact.iter().map(|exact| exact.postings.doc()).fold(next_variant, DocId::min)
     }
 
     /// Fills the window from the lowest next match; false when there is none.
     fn refill(&mut self) -> bool {
-        let next_variant = self.variant.as_ref().map_or(TERMINATED, |variant| variant.next(self.variant_from));
-        let lowest = self.exact.iter().map(|exact| exact.postings.doc()).fold(next_variant, DocId::min);
+        let lowest = self.next_match();
         if lowest == TERMINATED {
             return false;
         }
-        self.start = lowest & !63;
+        self.fill_at(lowest & !63);
+        true
+    }
+
+    /// Fills the (empty) window of the 4,096 documents from `start`, a multiple of 64 not
+    /// before the last window's end; matches before `start` are skipped.
+    pub(crate) fn fill_at(&mut self, start: DocId) {
+        self.start = start;
         self.word = 0;
         let horizon = self.start.saturating_add(HORIZON);
         for exact in &mut self.exact {
             let mut doc = exact.postings.doc();
+            if doc < start {
+                doc = exact.postings.seek(start);
+            }
             while doc < horizon {
                 let delta = (doc - self.start) as usize;
                 self.bits[delta / 64] |= 1 << (delta % 64);
@@ -231,19 +261,35 @@ impl WordScorer {
         self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
         if let Some(variant) = &self.variant {
             // Windows start on a multiple of 64, so the variants' words are the window's words.
-            // Variants before `variant_from` are behind the last window or before a seek's
-            // target (which the seek steps over).
+            // Those before `variant_from` (skipped by a seek, in the window's first words) come
+            // back, and the seek steps over them again.
             let first = self.start as usize / 64;
             for (window, &bits) in self.bits.iter_mut().zip(variant.bits.iter().skip(first)) {
                 *window |= bits;
             }
-            self.variant_from = horizon;
+            self.variant_from = self.variant_from.max(horizon);
         }
-        true
     }
 
-    /// Empties the rest of the window, keeping every unset document's score at zero.
-    fn clear_window(&mut self, until: usize) {
+    /// Skips the matches before `target` that are not in a window yet.
+    pub(crate) fn skip_to(&mut self, target: DocId) {
+        for exact in &mut self.exact {
+            if exact.postings.doc() < target {
+                exact.postings.seek(target);
+            }
+        }
+        self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
+        self.variant_from = self.variant_from.max(target);
+    }
+
+    /// The variants' part of a document's score.
+    pub(crate) fn variant_score(&self, doc: DocId) -> Score {
+        self.variant.as_ref().map_or(0.0, |variant| variant.scores[usize::from(variant.fields[doc as usize])])
+    }
+
+    /// Empties the rest of the window up to its word `until`, keeping every unset document's
+    /// score at zero.
+    pub(crate) fn clear_window(&mut self, until: usize) {
         for word in self.word..until.min(WORDS) {
             let mut bits = std::mem::take(&mut self.bits[word]);
             while bits != 0 {
@@ -265,10 +311,7 @@ impl DocSet for WordScorer {
                     let delta = self.word * 64 + bits.trailing_zeros() as usize;
                     self.doc = self.start + delta as DocId;
                     if self.scoring {
-                        self.score = std::mem::take(&mut self.scores[delta]);
-                        if let Some(variant) = &self.variant {
-                            self.score += variant.scores[usize::from(variant.fields[self.doc as usize])];
-                        }
+                        self.score = std::mem::take(&mut self.scores[delta]) + self.variant_score(self.doc);
                     }
                     return self.doc;
                 }
@@ -289,13 +332,7 @@ impl DocSet for WordScorer {
             self.clear_window(((target - self.start) / 64) as usize);
         } else {
             self.clear_window(WORDS);
-            for exact in &mut self.exact {
-                if exact.postings.doc() < target {
-                    exact.postings.seek(target);
-                }
-            }
-            self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
-            self.variant_from = self.variant_from.max(target);
+            self.skip_to(target);
         }
         while self.doc < target {
             self.advance();
@@ -321,4 +358,4 @@ impl Scorer for WordScorer {
 
 #[cfg(test)]
 #[path = "word_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -1,9 +1,9 @@
 //! Tests of [`super::WordScorer`]: its matches and scores against tantivy's own union of the
 //! exact fields plus the variants' boosts, and seeking against advancing.
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Score, Term, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 use crate::query::word_query;
 use crate::{EventDocument, SearchIndex};
@@ -11,7 +11,7 @@ use crate::{EventDocument, SearchIndex};
 /// 9,000 events over three windows: `border` in some titles, its typo `order` in some
 /// descriptions, `boarder` (another typo) in some venues, `borders` (the same stem) in
 /// some subtitles.
-fn index() -> SearchIndex {
+pub(crate) fn index() -> SearchIndex {
     let index = SearchIndex::in_memory();
     let mut writer = index.writer(30_000_000).unwrap();
     for id in 0..9_000_u64 {
@@ -35,7 +35,7 @@ fn index() -> SearchIndex {
 }
 
 /// Every (document, score) a scorer yields by advancing.
-fn advanced(scorer: &mut dyn tantivy::query::Scorer) -> Vec<(DocId, Score)> {
+pub(crate) fn advanced(scorer: &mut dyn tantivy::query::Scorer) -> Vec<(DocId, Score)> {
     let mut all = Vec::new();
     while scorer.doc() != TERMINATED {
         all.push((scorer.doc(), scorer.score()));
@@ -95,13 +95,27 @@ fn a_word_scores_its_exact_fields_and_variants_and_seeks_as_it_advances() {
     }
     assert!(all.len() > 4_000 && all.last().unwrap().0 > 8_000, "the matches span three windows");
 
-    // Seeking lands where advancing does, with the same score, whatever the stride.
+    seeks_land_where_advancing_does(&*weight, reader, &all);
+
+    // Without scores (stats), the same documents.
+    let unscored = word.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+    let docs: Vec<DocId> =
+        advanced(&mut *unscored.scorer(reader, 1.0).unwrap()).into_iter().map(|(doc, _)| doc).collect();
+    assert_eq!(docs, all.iter().map(|(doc, _)| *doc).collect::<Vec<_>>());
+    let collected = searcher.search(&word, &DocSetCollector).unwrap();
+    assert_eq!(collected.len(), all.len());
+    assert!(collected.contains(&DocAddress::new(0, all[0].0)));
+}
+
+/// Seeking lands where advancing does (`all`), with the same score, whatever the stride, and
+/// with advances between seeks as an intersection makes.
+pub(crate) fn seeks_land_where_advancing_does(weight: &dyn Weight, reader: &SegmentReader, all: &[(DocId, Score)]) {
     for stride in [1, 2, 63, 64, 65, 1_000, 4_095, 4_096, 5_000] {
         let mut scorer = weight.scorer(reader, 1.0).unwrap();
         let mut target = 0;
         while target < reader.max_doc() + 10 && scorer.doc() != TERMINATED {
             let from = target.max(scorer.doc());
-            let landed = scorer.seek(target);
+            let landed = scorer.seek(from);
             match all.iter().find(|(doc, _)| *doc >= from) {
                 Some(&(doc, score)) => {
                     assert_eq!(landed, doc, "stride {stride}, target {target}");
@@ -118,13 +132,4 @@ fn a_word_scores_its_exact_fields_and_variants_and_seeks_as_it_advances() {
             target += stride;
         }
     }
-
-    // Without scores (stats), the same documents.
-    let unscored = word.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
-    let docs: Vec<DocId> =
-        advanced(&mut *unscored.scorer(reader, 1.0).unwrap()).into_iter().map(|(doc, _)| doc).collect();
-    assert_eq!(docs, all.iter().map(|(doc, _)| *doc).collect::<Vec<_>>());
-    let collected = searcher.search(&*word, &DocSetCollector).unwrap();
-    assert_eq!(collected.len(), all.len());
-    assert!(collected.contains(&DocAddress::new(0, all[0].0)));
 }

@@ -1,0 +1,244 @@
+//! Several query words that must all match, in one scorer. When every word is broad (matched
+//! by at least one event in [`DENSE`]), their windows are filled for the same 4,096 events
+//! and intersected a 64-bit word at a time; tantivy's intersection instead leapfrogged the
+//! words through a `seek` per candidate, each stepping a window one match at a time. A rare
+//! word keeps tantivy's intersection, which skips the broad word's postings between its few
+//! matches instead of reading them all.
+
+use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+
+use crate::word::{WordQuery, WordScorer, WordWeight, HORIZON, WORDS};
+
+/// A word is broad when it matches at least one event in this many.
+const DENSE: u32 = 32;
+
+/// Words that must all match.
+#[derive(Debug, Clone)]
+pub struct AllWordsQuery {
+    pub words: Vec<WordQuery>,
+}
+
+impl Query for AllWordsQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let words = self.words.iter().map(|word| word.word_weight(scoring)).collect::<tantivy::Result<_>>()?;
+        Ok(Box::new(AllWordsWeight { words, scoring: scoring.is_scoring_enabled() }))
+    }
+}
+
+struct AllWordsWeight {
+    words: Vec<WordWeight>,
+    scoring: bool,
+}
+
+impl Weight for AllWordsWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut words = Vec::with_capacity(self.words.len());
+        for weight in &self.words {
+            match weight.word_scorer(reader, boost)? {
+                Some(scorer) => words.push(scorer),
+                None => return Ok(Box::new(EmptyScorer)),
+            }
+        }
+        let broad = words.iter().all(|word| word.size_hint().saturating_mul(DENSE) >= reader.max_doc());
+        if !broad {
+            let started = words
+                .into_iter()
+                .map(|mut word| {
+                    word.advance();
+                    Box::new(word) as Box<dyn Scorer>
+                })
+                .collect();
+            return Ok(intersect_scorers(started, reader.num_docs()));
+        }
+        let mut scorer = AllWordsScorer {
+            words,
+            scoring: self.scoring,
+            bits: Box::new([0; WORDS]),
+            scores: Box::new([0.0; HORIZON as usize]),
+            start: 0,
+            word: WORDS,
+            doc: 0,
+            score: 0.0,
+        };
+        scorer.advance();
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("every word, each in any field", scorer.score()))
+        } else {
+            Err(TantivyError::InvalidArgument(format!("document {doc} does not have every word")))
+        }
+    }
+}
+
+/// Broad words intersected window by window.
+struct AllWordsScorer {
+    words: Vec<WordScorer>,
+    scoring: bool,
+    /// The window: the documents every word matched from `start`, and their summed scores.
+    bits: Box<[u64; WORDS]>,
+    scores: Box<[Score; HORIZON as usize]>,
+    start: DocId,
+    word: usize,
+    doc: DocId,
+    score: Score,
+}
+
+impl AllWordsScorer {
+    /// Fills the window with the next documents every word matches; false when there are none.
+    fn refill(&mut self) -> bool {
+        loop {
+            // No event before the furthest of the words' next matches has every word.
+            let mut target = 0;
+            for word in &self.words {
+                let next = word.next_match();
+                if next == TERMINATED {
+                    return false;
+                }
+                target = target.max(next);
+            }
+            let start = target & !63;
+            for word in &mut self.words {
+                word.fill_at(start);
+            }
+            let mut found = 0;
+            for (index, bits) in self.bits.iter_mut().enumerate() {
+                *bits = self.words.iter().fold(u64::MAX, |all, word| all & word.bits[index]);
+                found |= *bits;
+            }
+            if self.scoring && found != 0 {
+                for (index, &bits) in self.bits.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let delta = index * 64 + bits.trailing_zeros() as usize;
+                        let doc = start + delta as DocId;
+                        self.scores[delta] =
+                            self.words.iter().map(|word| word.scores[delta] + word.variant_score(doc)).sum();
+                        bits &= bits - 1;
+                    }
+                }
+            }
+            for word in &mut self.words {
+                word.clear_window(WORDS);
+            }
+            self.start = start;
+            self.word = 0;
+            if found != 0 {
+                return true;
+            }
+        }
+    }
+
+    /// Empties the rest of the window up to its word `until`.
+    fn clear_window(&mut self, until: usize) {
+        for word in self.word..until.min(WORDS) {
+            let mut bits = std::mem::take(&mut self.bits[word]);
+            while bits != 0 {
+                self.scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
+                bits &= bits - 1;
+            }
+        }
+        self.word = self.word.max(until.min(WORDS));
+    }
+}
+
+impl DocSet for AllWordsScorer {
+    fn advance(&mut self) -> DocId {
+        loop {
+            while self.word < WORDS {
+                let bits = self.bits[self.word];
+                if bits != 0 {
+                    self.bits[self.word] = bits & (bits - 1);
+                    let delta = self.word * 64 + bits.trailing_zeros() as usize;
+                    self.doc = self.start + delta as DocId;
+                    self.score = std::mem::take(&mut self.scores[delta]);
+                    return self.doc;
+                }
+                self.word += 1;
+            }
+            if !self.refill() {
+                self.doc = TERMINATED;
+                return TERMINATED;
+            }
+        }
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        if target < self.start.saturating_add(HORIZON) {
+            self.clear_window(((target - self.start) / 64) as usize);
+        } else {
+            self.clear_window(WORDS);
+            for word in &mut self.words {
+                word.skip_to(target);
+            }
+        }
+        while self.doc < target {
+            self.advance();
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.words.iter().map(WordScorer::size_hint).min().unwrap_or(0)
+    }
+}
+
+impl Scorer for AllWordsScorer {
+    fn score(&mut self) -> Score {
+        self.score
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
+
+    use super::{AllWordsQuery, AllWordsScorer};
+    use crate::analyzer::stem_of;
+    use crate::query::word_query;
+    use crate::word::tests::{advanced, index, seeks_land_where_advancing_does};
+
+    #[test]
+    fn words_intersect_as_tantivy_intersects_them() {
+        let index = index();
+        let searcher = index.searcher();
+        let reader = searcher.segment_reader(0);
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        // Broad pairs take the windows; `4002` is in one title, so that pair takes tantivy's
+        // intersection.
+        for (texts, windows) in [
+            (["border", "public"], true),
+            (["border", "house"], true),
+            (["house", "order"], true),
+            (["border", "4002"], false),
+        ] {
+            let words: Vec<_> =
+                texts.iter().map(|text| word_query(index.fields(), &stem_of(text), text, true, false).0).collect();
+            let all = AllWordsQuery { words: words.clone() };
+            let weight = all.weight(scoring).unwrap();
+            assert_eq!(weight.scorer(reader, 1.0).unwrap().is::<AllWordsScorer>(), windows, "{texts:?}");
+            let found = advanced(&mut *weight.scorer(reader, 1.0).unwrap());
+            let clauses = words.into_iter().map(|word| (Occur::Must, Box::new(word) as Box<dyn Query>)).collect();
+            let reference = BooleanQuery::new(clauses);
+            let expected = advanced(&mut *reference.weight(scoring).unwrap().scorer(reader, 1.0).unwrap());
+            assert!(!found.is_empty(), "{texts:?}");
+            assert_eq!(found.len(), expected.len(), "{texts:?}");
+            for ((doc, score), (expected_doc, expected_score)) in found.iter().zip(&expected) {
+                assert_eq!(doc, expected_doc, "{texts:?}");
+                assert!((score - expected_score).abs() < 1e-4, "{texts:?}, doc {doc}: {score} vs {expected_score}");
+            }
+            seeks_land_where_advancing_does(&*weight, reader, &found);
+        }
+    }
+}
