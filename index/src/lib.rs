@@ -2,6 +2,7 @@
 //! library with no knowledge of HTTP, GraphQL or SQL; the server feeds it documents.
 
 pub mod analyzer;
+mod cached;
 pub mod collector;
 pub mod counting;
 mod distance;

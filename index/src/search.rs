@@ -2,6 +2,7 @@
 //! in each commit, searching with facets, and completions.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
@@ -12,6 +13,7 @@ use tantivy::schema::Field;
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
+use crate::cached::{CachedFilter, FilterCache};
 use crate::collector::{Hit, HitCursor, PageCollector};
 use crate::counting::{CountCollector, OrdsCache};
 use crate::filter::SearchFilter;
@@ -150,6 +152,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     ords: OrdsCache,
+    filters: Arc<FilterCache>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -164,7 +167,7 @@ impl SearchIndex {
         // Segments are searched in parallel, one thread per core.
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields, ords: OrdsCache::default() })
+        Ok(SearchIndex { index, reader, fields, ords: OrdsCache::default(), filters: Arc::default() })
     }
 
     /// Opens the index in `dir`; `Ok(None)` when there is none or it was built by another
@@ -226,7 +229,13 @@ impl SearchIndex {
         self.reader.reload()?;
         let live = self.reader.searcher().segment_readers().iter().map(|reader| reader.segment_id()).collect();
         self.ords.retain(&live);
+        self.filters.retain(&live);
         Ok(())
+    }
+
+    /// How many filters are kept as bit sets (one per segment and filter).
+    pub fn cached_filters(&self) -> usize {
+        self.filters.len()
     }
 
     /// Memory held by decoded facet ordinals, in bytes.
@@ -281,8 +290,22 @@ impl SearchIndex {
     pub fn build_query(&self, text: &str, filter: &SearchFilter) -> (Box<dyn Query>, Vec<MatchWord>) {
         let parsed = crate::query::parse(&self.fields, text);
         let mut clauses = vec![(Occur::Must, parsed.query)];
-        clauses.extend(filter.clauses(&self.fields));
+        if *filter != SearchFilter::default() {
+            clauses.push((Occur::Must, self.filter_query(filter)));
+        }
         (Box::new(BooleanQuery::new(clauses)), parsed.words)
+    }
+
+    /// The filter alone as a query, its documents kept per segment (everything when empty).
+    pub(crate) fn filter_query(&self, filter: &SearchFilter) -> Box<dyn Query> {
+        if *filter == SearchFilter::default() {
+            return Box::new(tantivy::query::AllQuery);
+        }
+        Box::new(CachedFilter {
+            key: format!("{filter:?}"),
+            filter: filter.query(&self.fields),
+            cache: self.filters.clone(),
+        })
     }
 
     /// Runs a search: one page of hits, the exact total and the requested facet counts.

@@ -169,7 +169,7 @@ impl SearchIndex {
     /// Events passing a filter in a date order, from a cursor on: the page's keys and the
     /// total number passing the filter.
     pub fn list_by_date(&self, filter: &SearchFilter, order: DateOrder) -> Result<(Vec<DateKey>, u64), IndexError> {
-        let query = filter.query(self.fields());
+        let query = self.filter_query(filter);
         let (total, keys) = self.collect(&query, &(Count, DateCollector(order)))?;
         Ok((keys, total as u64))
     }

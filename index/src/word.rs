@@ -170,21 +170,7 @@ impl VariantDocs {
 
     /// The first variant document at or after `from`, or `TERMINATED`.
     fn next(&self, from: DocId) -> DocId {
-        let mut word = from as usize / 64;
-        if word >= self.bits.len() {
-            return TERMINATED;
-        }
-        let mut bits = self.bits[word] & (u64::MAX << (from % 64));
-        loop {
-            if bits != 0 {
-                return (word * 64) as DocId + bits.trailing_zeros();
-            }
-            word += 1;
-            if word == self.bits.len() {
-                return TERMINATED;
-            }
-            bits = self.bits[word];
-        }
+        crate::cached::next_in(&self.bits, from)
     }
 }
 

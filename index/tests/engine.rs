@@ -1,6 +1,6 @@
 //! The engine on its own: documents in, searches out, no database.
 
-use convene_index::{EventDocument, FacetField, SearchIndex, SearchRequest};
+use convene_index::{EventDocument, FacetField, SearchFilter, SearchIndex, SearchRequest};
 
 fn corpus() -> SearchIndex {
     let index = SearchIndex::in_memory();
@@ -205,4 +205,43 @@ fn date_pages_walk_ties_and_missing_dates_without_repeats_or_gaps() {
         }
         assert_eq!(walked, expected, "descending: {descending}");
     }
+}
+
+#[test]
+fn kept_filters_follow_updates_and_deletes_after_a_reload() {
+    let index = corpus();
+    let in_turkiye = |index: &SearchIndex| {
+        let filter = SearchFilter { countries: vec!["TR".to_string()], ..Default::default() };
+        let request = SearchRequest { limit: 10, filter, ..Default::default() };
+        let mut found: Vec<u64> = index.search(&request).unwrap().hits.iter().map(|hit| hit.id).collect();
+        found.sort();
+        found
+    };
+    assert_eq!(in_turkiye(&index), [1]);
+    assert_eq!(index.cached_filters(), 1);
+    assert_eq!(in_turkiye(&index), [1], "the same answer from the kept set");
+    assert_eq!(index.cached_filters(), 1);
+
+    // Event 2 moves to Türkiye and event 1 goes: a new segment, and deletions in the old one
+    // (whose kept set still holds event 1).
+    let mut writer = index.writer(15_000_000).unwrap();
+    writer
+        .upsert(&EventDocument {
+            id: 2,
+            title: "Conference on border management".to_string(),
+            countries: vec!["TR".to_string()],
+            ..Default::default()
+        })
+        .unwrap();
+    writer.delete(1);
+    writer.commit(5, None).unwrap();
+    index.reload().unwrap();
+    assert_eq!(in_turkiye(&index), [2]);
+    assert_eq!(index.cached_filters(), 2, "the old segment's set and the new one's");
+
+    writer.merge_segments().unwrap();
+    index.reload().unwrap();
+    assert_eq!(index.cached_filters(), 0, "the retired segments' sets are dropped");
+    assert_eq!(in_turkiye(&index), [2]);
+    assert_eq!(index.cached_filters(), 1);
 }
