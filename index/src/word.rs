@@ -17,8 +17,63 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 use crate::variants::Variants;
 
 /// Documents per window (a multiple of 64).
-pub(crate) const HORIZON: u32 = 4_096;
-pub(crate) const WORDS: usize = HORIZON as usize / 64;
+const HORIZON: u32 = 4_096;
+/// 64-bit words per window.
+const WORDS: usize = HORIZON as usize / 64;
+
+/// A window of 4,096 documents from `start` (a multiple of 64): a bit per document found and
+/// a score summed per document, zero wherever the bit is unset. Documents come out in order.
+pub(crate) struct Window {
+    pub(crate) bits: Box<[u64; WORDS]>,
+    pub(crate) scores: Box<[Score; HORIZON as usize]>,
+    start: DocId,
+    /// The word documents come out of next; `WORDS` once the window is spent.
+    word: usize,
+}
+
+impl Window {
+    pub(crate) fn new() -> Self {
+        Window { bits: Box::new([0; WORDS]), scores: Box::new([0.0; HORIZON as usize]), start: 0, word: WORDS }
+    }
+
+    /// Starts an empty window at `start`.
+    pub(crate) fn reset(&mut self, start: DocId) {
+        self.start = start;
+        self.word = 0;
+    }
+
+    /// The first document after the window.
+    pub(crate) fn horizon(&self) -> DocId {
+        self.start.saturating_add(HORIZON)
+    }
+
+    /// The next document found and its score, taken out of the window.
+    pub(crate) fn pop(&mut self) -> Option<(DocId, Score)> {
+        while self.word < WORDS {
+            let bits = self.bits[self.word];
+            if bits != 0 {
+                self.bits[self.word] = bits & (bits - 1);
+                let delta = self.word * 64 + bits.trailing_zeros() as usize;
+                return Some((self.start + delta as DocId, std::mem::take(&mut self.scores[delta])));
+            }
+            self.word += 1;
+        }
+        None
+    }
+
+    /// Drops what is left of the window before `target`; all of it when `target` is past it.
+    pub(crate) fn drop_before(&mut self, target: DocId) {
+        let until = (target.saturating_sub(self.start) / 64).min(WORDS as DocId) as usize;
+        for word in self.word..until {
+            let mut bits = std::mem::take(&mut self.bits[word]);
+            while bits != 0 {
+                self.scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
+                bits &= bits - 1;
+            }
+        }
+        self.word = self.word.max(until);
+    }
+}
 
 /// A word in every field: `exact` terms (stemmed fields) with their boosts, and the word's
 /// variants in `folded` fields with theirs (at most 8 fields).
@@ -181,11 +236,8 @@ pub struct WordScorer {
     /// Variant documents before this one are in the window or behind it.
     variant_from: DocId,
     scoring: bool,
-    /// The window: a bit per document from `start`, and the exact matches' summed scores.
-    pub(crate) bits: Box<[u64; WORDS]>,
-    pub(crate) scores: Box<[Score; HORIZON as usize]>,
-    start: DocId,
-    word: usize,
+    /// The exact matches found and their summed scores, with the variants' bits.
+    pub(crate) window: Window,
     doc: DocId,
     score: Score,
 }
@@ -194,18 +246,7 @@ impl WordScorer {
     /// A scorer before its first window: `advance` starts it (and [`crate::words`] fills its
     /// windows itself).
     fn unstarted(exact: Vec<Exact>, variant: Option<VariantDocs>, scoring: bool) -> Self {
-        WordScorer {
-            exact,
-            variant,
-            variant_from: 0,
-            scoring,
-            bits: Box::new([0; WORDS]),
-            scores: Box::new([0.0; HORIZON as usize]),
-            start: 0,
-            word: WORDS,
-            doc: 0,
-            score: 0.0,
-        }
+        WordScorer { exact, variant, variant_from: 0, scoring, window: Window::new(), doc: 0, score: 0.0 }
     }
 
     /// The first match not in a window yet, `TERMINATED` when there is none.
@@ -227,19 +268,18 @@ impl WordScorer {
     /// Fills the (empty) window of the 4,096 documents from `start`, a multiple of 64 not
     /// before the last window's end; matches before `start` are skipped.
     pub(crate) fn fill_at(&mut self, start: DocId) {
-        self.start = start;
-        self.word = 0;
-        let horizon = self.start.saturating_add(HORIZON);
+        self.window.reset(start);
+        let horizon = self.window.horizon();
         for exact in &mut self.exact {
             let mut doc = exact.postings.doc();
             if doc < start {
                 doc = exact.postings.seek(start);
             }
             while doc < horizon {
-                let delta = (doc - self.start) as usize;
-                self.bits[delta / 64] |= 1 << (delta % 64);
+                let delta = (doc - start) as usize;
+                self.window.bits[delta / 64] |= 1 << (delta % 64);
                 if self.scoring {
-                    self.scores[delta] += exact.score();
+                    self.window.scores[delta] += exact.score();
                 }
                 doc = exact.postings.advance();
             }
@@ -249,8 +289,8 @@ impl WordScorer {
             // Windows start on a multiple of 64, so the variants' words are the window's words.
             // Those before `variant_from` (skipped by a seek, in the window's first words) come
             // back, and the seek steps over them again.
-            let first = self.start as usize / 64;
-            for (window, &bits) in self.bits.iter_mut().zip(variant.bits.iter().skip(first)) {
+            let first = start as usize / 64;
+            for (window, &bits) in self.window.bits.iter_mut().zip(variant.bits.iter().skip(first)) {
                 *window |= bits;
             }
             self.variant_from = self.variant_from.max(horizon);
@@ -272,36 +312,17 @@ impl WordScorer {
     pub(crate) fn variant_score(&self, doc: DocId) -> Score {
         self.variant.as_ref().map_or(0.0, |variant| variant.scores[usize::from(variant.fields[doc as usize])])
     }
-
-    /// Empties the rest of the window up to its word `until`, keeping every unset document's
-    /// score at zero.
-    pub(crate) fn clear_window(&mut self, until: usize) {
-        for word in self.word..until.min(WORDS) {
-            let mut bits = std::mem::take(&mut self.bits[word]);
-            while bits != 0 {
-                self.scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
-                bits &= bits - 1;
-            }
-        }
-        self.word = self.word.max(until.min(WORDS));
-    }
 }
 
 impl DocSet for WordScorer {
     fn advance(&mut self) -> DocId {
         loop {
-            while self.word < WORDS {
-                let bits = self.bits[self.word];
-                if bits != 0 {
-                    self.bits[self.word] = bits & (bits - 1);
-                    let delta = self.word * 64 + bits.trailing_zeros() as usize;
-                    self.doc = self.start + delta as DocId;
-                    if self.scoring {
-                        self.score = std::mem::take(&mut self.scores[delta]) + self.variant_score(self.doc);
-                    }
-                    return self.doc;
+            if let Some((doc, score)) = self.window.pop() {
+                self.doc = doc;
+                if self.scoring {
+                    self.score = score + self.variant_score(doc);
                 }
-                self.word += 1;
+                return doc;
             }
             if !self.refill() {
                 self.doc = TERMINATED;
@@ -314,10 +335,8 @@ impl DocSet for WordScorer {
         if self.doc >= target {
             return self.doc;
         }
-        if target < self.start.saturating_add(HORIZON) {
-            self.clear_window(((target - self.start) / 64) as usize);
-        } else {
-            self.clear_window(WORDS);
+        self.window.drop_before(target);
+        if target >= self.window.horizon() {
             self.skip_to(target);
         }
         while self.doc < target {

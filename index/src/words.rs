@@ -8,7 +8,7 @@
 use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-use crate::word::{WordQuery, WordScorer, WordWeight, HORIZON, WORDS};
+use crate::word::{Window, WordQuery, WordScorer, WordWeight};
 
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
@@ -51,16 +51,7 @@ impl Weight for AllWordsWeight {
                 .collect();
             return Ok(intersect_scorers(started, reader.num_docs()));
         }
-        let mut scorer = AllWordsScorer {
-            words,
-            scoring: self.scoring,
-            bits: Box::new([0; WORDS]),
-            scores: Box::new([0.0; HORIZON as usize]),
-            start: 0,
-            word: WORDS,
-            doc: 0,
-            score: 0.0,
-        };
+        let mut scorer = AllWordsScorer { words, scoring: self.scoring, window: Window::new(), doc: 0, score: 0.0 };
         scorer.advance();
         Ok(Box::new(scorer))
     }
@@ -79,11 +70,8 @@ impl Weight for AllWordsWeight {
 struct AllWordsScorer {
     words: Vec<WordScorer>,
     scoring: bool,
-    /// The window: the documents every word matched from `start`, and their summed scores.
-    bits: Box<[u64; WORDS]>,
-    scores: Box<[Score; HORIZON as usize]>,
-    start: DocId,
-    word: usize,
+    /// The documents every word matched, and their summed scores.
+    window: Window,
     doc: DocId,
     score: Score,
 }
@@ -105,60 +93,40 @@ impl AllWordsScorer {
             for word in &mut self.words {
                 word.fill_at(start);
             }
+            self.window.reset(start);
             let mut found = 0;
-            for (index, bits) in self.bits.iter_mut().enumerate() {
-                *bits = self.words.iter().fold(u64::MAX, |all, word| all & word.bits[index]);
+            for (index, bits) in self.window.bits.iter_mut().enumerate() {
+                *bits = self.words.iter().fold(u64::MAX, |all, word| all & word.window.bits[index]);
                 found |= *bits;
             }
             if self.scoring && found != 0 {
-                for (index, &bits) in self.bits.iter().enumerate() {
+                for (index, &bits) in self.window.bits.iter().enumerate() {
                     let mut bits = bits;
                     while bits != 0 {
                         let delta = index * 64 + bits.trailing_zeros() as usize;
                         let doc = start + delta as DocId;
-                        self.scores[delta] =
-                            self.words.iter().map(|word| word.scores[delta] + word.variant_score(doc)).sum();
+                        self.window.scores[delta] =
+                            self.words.iter().map(|word| word.window.scores[delta] + word.variant_score(doc)).sum();
                         bits &= bits - 1;
                     }
                 }
             }
             for word in &mut self.words {
-                word.clear_window(WORDS);
+                word.window.drop_before(TERMINATED);
             }
-            self.start = start;
-            self.word = 0;
             if found != 0 {
                 return true;
             }
         }
-    }
-
-    /// Empties the rest of the window up to its word `until`.
-    fn clear_window(&mut self, until: usize) {
-        for word in self.word..until.min(WORDS) {
-            let mut bits = std::mem::take(&mut self.bits[word]);
-            while bits != 0 {
-                self.scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
-                bits &= bits - 1;
-            }
-        }
-        self.word = self.word.max(until.min(WORDS));
     }
 }
 
 impl DocSet for AllWordsScorer {
     fn advance(&mut self) -> DocId {
         loop {
-            while self.word < WORDS {
-                let bits = self.bits[self.word];
-                if bits != 0 {
-                    self.bits[self.word] = bits & (bits - 1);
-                    let delta = self.word * 64 + bits.trailing_zeros() as usize;
-                    self.doc = self.start + delta as DocId;
-                    self.score = std::mem::take(&mut self.scores[delta]);
-                    return self.doc;
-                }
-                self.word += 1;
+            if let Some((doc, score)) = self.window.pop() {
+                (self.doc, self.score) = (doc, score);
+                return doc;
             }
             if !self.refill() {
                 self.doc = TERMINATED;
@@ -171,10 +139,8 @@ impl DocSet for AllWordsScorer {
         if self.doc >= target {
             return self.doc;
         }
-        if target < self.start.saturating_add(HORIZON) {
-            self.clear_window(((target - self.start) / 64) as usize);
-        } else {
-            self.clear_window(WORDS);
+        self.window.drop_before(target);
+        if target >= self.window.horizon() {
             for word in &mut self.words {
                 word.skip_to(target);
             }

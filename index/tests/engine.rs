@@ -36,6 +36,24 @@ fn ids(index: &SearchIndex, text: &str) -> Vec<u64> {
     index.search(&request).unwrap().hits.iter().map(|hit| hit.id).collect()
 }
 
+/// Event 2 moves to Türkiye and event `gone` is deleted, committed and reloaded: a new segment,
+/// and deletions in the old one. The writer stays open for merging.
+fn move_event_2_to_turkiye_and_delete(index: &SearchIndex, gone: u64) -> convene_index::EventWriter {
+    let mut writer = index.writer(15_000_000).unwrap();
+    writer
+        .upsert(&EventDocument {
+            id: 2,
+            title: "Conference on border management".to_string(),
+            countries: vec!["TR".to_string()],
+            ..Default::default()
+        })
+        .unwrap();
+    writer.delete(gone);
+    writer.commit(5, None).unwrap();
+    index.reload().unwrap();
+    writer
+}
+
 #[test]
 fn words_stems_typos_and_prefixes_match() {
     let index = corpus();
@@ -138,18 +156,7 @@ fn facet_counts_follow_updates_and_deletes_after_a_reload() {
     assert_eq!(index.cached_bytes(), 3);
 
     // Event 2 moves to Türkiye and event 3 goes: a new segment, and deletions in the old one.
-    let mut writer = index.writer(15_000_000).unwrap();
-    writer
-        .upsert(&EventDocument {
-            id: 2,
-            title: "Conference on border management".to_string(),
-            countries: vec!["TR".to_string()],
-            ..Default::default()
-        })
-        .unwrap();
-    writer.delete(3);
-    writer.commit(5, None).unwrap();
-    index.reload().unwrap();
+    let mut writer = move_event_2_to_turkiye_and_delete(&index, 3);
     assert_eq!(countries(&index), [some("TR", 2)]);
     // The new segment's one document has one country: one byte for its ordinal.
     assert_eq!(index.cached_bytes(), 3 + 1, "the old segment's and the new one's");
@@ -224,18 +231,7 @@ fn kept_filters_follow_updates_and_deletes_after_a_reload() {
 
     // Event 2 moves to Türkiye and event 1 goes: a new segment, and deletions in the old one
     // (whose kept set still holds event 1).
-    let mut writer = index.writer(15_000_000).unwrap();
-    writer
-        .upsert(&EventDocument {
-            id: 2,
-            title: "Conference on border management".to_string(),
-            countries: vec!["TR".to_string()],
-            ..Default::default()
-        })
-        .unwrap();
-    writer.delete(1);
-    writer.commit(5, None).unwrap();
-    index.reload().unwrap();
+    let mut writer = move_event_2_to_turkiye_and_delete(&index, 1);
     assert_eq!(in_turkiye(&index), [2]);
     assert_eq!(index.cached_filters(), 2, "the old segment's set and the new one's");
 
