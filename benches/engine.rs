@@ -91,13 +91,13 @@ fn build(dir: &std::path::Path, reference: &Reference, events: usize) -> anyhow:
     for (position, record) in convene::generate::generate(events, 1).enumerate() {
         writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
     }
-    writer.commit(events as i64, None)?;
-    writer.wait_for_merges()?;
+    // As a Convene import ends: one segment.
+    writer.commit_merged(events as i64, None)?;
     index.reload()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");
     println!(
-        "| generate + index + commit + merge | {:.1} s ({:.0} events/s) |",
+        "| generate + index + commit + merge into one segment | {:.1} s ({:.0} events/s) |",
         indexing.as_secs_f64(),
         events as f64 / indexing.as_secs_f64()
     );
@@ -122,6 +122,16 @@ async fn main() -> anyhow::Result<()> {
     let index = match reused {
         Some(index) => {
             println!("| events | {events} (index reused from {}) |", dir.display());
+            // BENCH_MERGE=1 merges a reused index into one segment first, and times that.
+            if std::env::var_os("BENCH_MERGE").is_some() {
+                let segments = index.searcher().segment_readers().len();
+                let started = Instant::now();
+                let mut writer = index.writer(64 * 1024 * 1024)?;
+                writer.merge_segments()?;
+                writer.wait_for_merges()?;
+                index.reload()?;
+                println!("| merge {segments} segments into one | {:.1} s |", started.elapsed().as_secs_f64());
+            }
             index
         }
         None => {

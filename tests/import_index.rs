@@ -62,6 +62,12 @@ async fn an_import_indexes_what_it_stores_as_a_rebuild_would(db: &TestDb) {
     let imported = SearchIndex::open(&location.current().unwrap()).unwrap().expect("the import's index");
     let rebuilt_dir = db.dir.path().join("rebuilt-index");
     let rebuilt = convene::search::build(&catalog, &rebuilt_dir).await.expect("a rebuild from the database");
+    // An import, like a rebuild, leaves no more segments than search threads: each one more
+    // would cost every search its own term lookups.
+    for (index, what) in [(&imported, "import"), (&rebuilt, "rebuild")] {
+        let segments = index.searcher().segment_readers().len();
+        assert!(segments <= index.search_threads(), "{segments} segments after the {what}");
+    }
     let everything = answer(&imported, "");
     assert_eq!(everything.0, 61, "every event is indexed once");
     for text in ["", "renamed harbour", "old", "bishkek", "almaty", "border unit", "customs", "maritime", "drugs"] {

@@ -74,12 +74,15 @@ pub fn search<C: Collector>(
     query: &dyn Query,
     collector: &C,
 ) -> tantivy::Result<C::Fruit> {
-    let executor = index.search_executor();
-    let threads = match executor {
+    search_in_ranges(index.search_executor(), search_threads(index), MIN_RANGE_DOCS, searcher, query, collector)
+}
+
+/// How many threads search the index (one per core, see [`crate::SearchIndex`]).
+pub(crate) fn search_threads(index: &Index) -> usize {
+    match index.search_executor() {
         Executor::SingleThread => 1,
         Executor::ThreadPool(pool) => pool.current_num_threads(),
-    };
-    search_in_ranges(executor, threads, MIN_RANGE_DOCS, searcher, query, collector)
+    }
 }
 
 fn search_in_ranges<C: Collector>(

@@ -234,6 +234,11 @@ impl SearchIndex {
     }
 
     /// How many filters are kept as bit sets (one per segment and filter).
+    /// How many threads search the index: one per core.
+    pub fn search_threads(&self) -> usize {
+        crate::parallel::search_threads(&self.index)
+    }
+
     pub fn cached_filters(&self) -> usize {
         self.filters.len()
     }

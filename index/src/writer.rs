@@ -7,6 +7,10 @@ use crate::document::EventDocument;
 use crate::schema::{Fields, SCHEMA_VERSION};
 use crate::search::{CommitPayload, IndexError};
 
+/// The writer that merges at the end of a bulk load: tantivy's smallest, since merging does
+/// not index.
+const MERGE_WRITER_BYTES: usize = 15_000_000;
+
 /// A merge under way ([`EventWriter::merge_when_more_than`]).
 pub struct MergeWait {
     /// How many segments are being merged.
@@ -66,6 +70,30 @@ impl EventWriter {
     pub fn wait_for_merges(self) -> Result<(), IndexError> {
         self.writer.wait_merging_threads()?;
         Ok(())
+    }
+
+    /// The end of a bulk load (an import, a rebuild): commits like [`EventWriter::commit`],
+    /// then, when the load left more segments than there are search threads, merges them into
+    /// one, as Elasticsearch users force-merge after a bulk load. Each segment costs every
+    /// search its own term lookups and typo expansions, while up to one segment per thread
+    /// costs nothing (a large segment is searched in ranges, one per thread). The merges the
+    /// load's commits started run to their end first, and the last commit starts none, so no
+    /// document is merged twice at the end. Closes the writer; returns how many segments were
+    /// merged (0 for none).
+    pub fn commit_merged(mut self, seq: i64, change: Option<&str>) -> Result<usize, IndexError> {
+        self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        self.commit(seq, change)?;
+        let index = self.writer.index().clone();
+        self.writer.wait_merging_threads()?;
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() <= crate::parallel::search_threads(&index) {
+            return Ok(0);
+        }
+        // Merging needs no indexing memory: the smallest writer tantivy allows.
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_WRITER_BYTES)?;
+        writer.merge(&segments).wait()?;
+        writer.wait_merging_threads()?;
+        Ok(segments.len())
     }
 
     /// Merges every segment into one and waits for it.

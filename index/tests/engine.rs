@@ -241,3 +241,37 @@ fn kept_filters_follow_updates_and_deletes_after_a_reload() {
     assert_eq!(in_turkiye(&index), [2]);
     assert_eq!(index.cached_filters(), 1);
 }
+
+/// An index of `count` segments, one event each ("Course 1", …), committed at `count`.
+fn one_event_per_segment(count: u64) -> (SearchIndex, convene_index::EventWriter) {
+    let index = SearchIndex::in_memory();
+    let mut writer = index.writer(15_000_000).unwrap();
+    writer.keep_segments();
+    for id in 1..=count {
+        writer.upsert(&EventDocument { id, title: format!("Course {id}"), ..Default::default() }).unwrap();
+        writer.commit(id as i64, None).unwrap();
+    }
+    index.reload().unwrap();
+    (index, writer)
+}
+
+#[test]
+fn a_bulk_load_of_more_segments_than_search_threads_ends_in_one() {
+    let segments = |index: &SearchIndex| index.searcher().segment_readers().len();
+    let threads = SearchIndex::in_memory().search_threads();
+    let many = threads as u64 + 2;
+    let (index, writer) = one_event_per_segment(many);
+    assert_eq!(segments(&index), many as usize);
+    assert_eq!(writer.commit_merged(99, Some("last")).unwrap(), many as usize, "segments merged");
+    index.reload().unwrap();
+    assert_eq!(segments(&index), 1);
+    assert_eq!((index.applied_seq(), index.applied_change()), (Some(99), Some("last".to_string())));
+    let found = index.search(&SearchRequest { query: "course".into(), ..Default::default() }).unwrap();
+    assert_eq!(found.total_hits, many, "every event is still found");
+
+    // No more segments than threads: each thread searches one, nothing to gain from merging.
+    let (index, writer) = one_event_per_segment(threads as u64);
+    assert_eq!(writer.commit_merged(99, None).unwrap(), 0);
+    index.reload().unwrap();
+    assert_eq!(segments(&index), threads);
+}

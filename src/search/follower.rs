@@ -105,14 +105,21 @@ impl Follower {
         })
     }
 
-    /// Commits everything applied so far, waits for the segments to merge (a bulk load leaves
-    /// dozens, and each one costs every search), and makes the result searchable.
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        let change = self.watermark_change.clone();
-        self.commit_at(self.watermark, change.as_deref())?;
-        let Follower { writer, index, .. } = self;
+    /// Commits everything applied so far, merges the segments into one (a bulk load leaves
+    /// several, and each one costs every search its own term lookups), and makes the result
+    /// searchable.
+    pub fn finish(self) -> anyhow::Result<()> {
+        let Follower { writer, index, watermark, watermark_change, .. } = self;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
-            writer.wait_for_merges()?;
+            let started = std::time::Instant::now();
+            let merged = writer.commit_merged(watermark, watermark_change.as_deref())?;
+            if merged > 0 {
+                tracing::info!(
+                    segments = merged,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "merged the index's segments into one"
+                );
+            }
             index.reload()?;
             Ok(())
         })

@@ -55,11 +55,7 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
         count += documents.len();
         tokio::task::block_in_place(|| documents.values().try_for_each(|document| writer.upsert(document)))?;
     }
-    tokio::task::block_in_place(|| -> anyhow::Result<()> {
-        writer.commit(seq, last.as_ref().map(change_id).as_deref())?;
-        writer.wait_for_merges()?;
-        Ok(())
-    })?;
+    tokio::task::block_in_place(|| writer.commit_merged(seq, last.as_ref().map(change_id).as_deref()))?;
     index.reload()?;
     tracing::info!(events = count, seconds = started.elapsed().as_secs_f64(), dir = %dir.display(), "built the search index");
     Ok(Arc::new(index))
