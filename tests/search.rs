@@ -108,6 +108,13 @@ async fn highlights_mark_every_kind_of_match_and_escape(db: &TestDb) {
     let description = &snippets(&escaped, "description")[0];
     assert!(description.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{description}");
     assert!(!description.contains("<script>"));
+
+    // Highlights are computed only when asked for, in whatever shape the query asks.
+    let shaped = "query($q: String!) { search(query: $q) { hits { ...marks } } }
+        fragment marks on SearchHit { marked: highlights { field snippet } }";
+    let data = query(&schema, shaped, json!({"q": "journalists"})).await;
+    assert_eq!(data["search"]["hits"][0]["marked"][0]["snippet"], "Seminar on media freedom", "{data}");
+    assert!(data["search"]["hits"][0]["marked"][1]["snippet"].as_str().unwrap().contains("<mark>Journalists</mark>"));
 }
 db_test!(highlights_mark_every_kind_of_match_and_escape);
 
