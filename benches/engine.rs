@@ -91,7 +91,7 @@ fn build(dir: &std::path::Path, reference: &Reference, events: usize) -> anyhow:
     for (position, record) in convene::generate::generate(events, 1).enumerate() {
         writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
     }
-    // As a Convene import ends: one segment.
+    // As a Convene import ends: one segment when it left more than there are search threads.
     writer.commit_merged(events as i64, None)?;
     index.reload()?;
     let indexing = started.elapsed();

@@ -233,12 +233,12 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// How many filters are kept as bit sets (one per segment and filter).
     /// How many threads search the index: one per core.
     pub fn search_threads(&self) -> usize {
         crate::parallel::search_threads(&self.index)
     }
 
+    /// How many filters are kept as bit sets (one per segment and filter).
     pub fn cached_filters(&self) -> usize {
         self.filters.len()
     }
