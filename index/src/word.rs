@@ -75,6 +75,51 @@ impl Window {
     }
 }
 
+/// A scorer whose matches come out of a [`Window`] it refills from its postings: the word
+/// scorer and the all-words scorer advance and seek through [`advance_window`] and
+/// [`seek_window`].
+pub(crate) trait Windowed {
+    fn window(&mut self) -> &mut Window;
+    /// Fills the next window; false when no match is left.
+    fn refill(&mut self) -> bool;
+    /// Skips the matches before `target` that are not in a window yet.
+    fn skip_to(&mut self, target: DocId);
+    /// Makes a match taken out of the window (or `TERMINATED`) the current document.
+    fn set_current(&mut self, doc: DocId, score: Score);
+    fn current(&self) -> DocId;
+}
+
+/// [`DocSet::advance`] of a [`Windowed`] scorer.
+#[inline]
+pub(crate) fn advance_window(scorer: &mut impl Windowed) -> DocId {
+    loop {
+        if let Some((doc, score)) = scorer.window().pop() {
+            scorer.set_current(doc, score);
+            return doc;
+        }
+        if !scorer.refill() {
+            scorer.set_current(TERMINATED, 0.0);
+            return TERMINATED;
+        }
+    }
+}
+
+/// [`DocSet::seek`] of a [`Windowed`] scorer: what is left of the window before `target` is
+/// dropped, the postings skip past it when it is beyond the window, then the scorer advances.
+pub(crate) fn seek_window(scorer: &mut impl Windowed, target: DocId) -> DocId {
+    if scorer.current() >= target {
+        return scorer.current();
+    }
+    scorer.window().drop_before(target);
+    if target >= scorer.window().horizon() {
+        scorer.skip_to(target);
+    }
+    while scorer.current() < target {
+        advance_window(scorer);
+    }
+    scorer.current()
+}
+
 /// A word in every field: `exact` terms (stemmed fields) with their boosts, and the word's
 /// variants in `folded` fields with theirs (at most 8 fields).
 #[derive(Debug, Clone)]
@@ -255,16 +300,6 @@ impl WordScorer {
         self.exact.iter().map(|exact| exact.postings.doc()).fold(next_variant, DocId::min)
     }
 
-    /// Fills the window from the lowest next match; false when there is none.
-    fn refill(&mut self) -> bool {
-        let lowest = self.next_match();
-        if lowest == TERMINATED {
-            return false;
-        }
-        self.fill_at(lowest & !63);
-        true
-    }
-
     /// Fills the (empty) window of the 4,096 documents from `start`, a multiple of 64 not
     /// before the last window's end; matches before `start` are skipped.
     pub(crate) fn fill_at(&mut self, start: DocId) {
@@ -297,8 +332,28 @@ impl WordScorer {
         }
     }
 
-    /// Skips the matches before `target` that are not in a window yet.
-    pub(crate) fn skip_to(&mut self, target: DocId) {
+    /// The variants' part of a document's score.
+    pub(crate) fn variant_score(&self, doc: DocId) -> Score {
+        self.variant.as_ref().map_or(0.0, |variant| variant.scores[usize::from(variant.fields[doc as usize])])
+    }
+}
+
+impl Windowed for WordScorer {
+    fn window(&mut self) -> &mut Window {
+        &mut self.window
+    }
+
+    /// From the lowest next match.
+    fn refill(&mut self) -> bool {
+        let lowest = self.next_match();
+        if lowest == TERMINATED {
+            return false;
+        }
+        self.fill_at(lowest & !63);
+        true
+    }
+
+    fn skip_to(&mut self, target: DocId) {
         for exact in &mut self.exact {
             if exact.postings.doc() < target {
                 exact.postings.seek(target);
@@ -308,41 +363,26 @@ impl WordScorer {
         self.variant_from = self.variant_from.max(target);
     }
 
-    /// The variants' part of a document's score.
-    pub(crate) fn variant_score(&self, doc: DocId) -> Score {
-        self.variant.as_ref().map_or(0.0, |variant| variant.scores[usize::from(variant.fields[doc as usize])])
+    #[inline]
+    fn set_current(&mut self, doc: DocId, score: Score) {
+        self.doc = doc;
+        if self.scoring && doc != TERMINATED {
+            self.score = score + self.variant_score(doc);
+        }
+    }
+
+    fn current(&self) -> DocId {
+        self.doc
     }
 }
 
 impl DocSet for WordScorer {
     fn advance(&mut self) -> DocId {
-        loop {
-            if let Some((doc, score)) = self.window.pop() {
-                self.doc = doc;
-                if self.scoring {
-                    self.score = score + self.variant_score(doc);
-                }
-                return doc;
-            }
-            if !self.refill() {
-                self.doc = TERMINATED;
-                return TERMINATED;
-            }
-        }
+        advance_window(self)
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        if self.doc >= target {
-            return self.doc;
-        }
-        self.window.drop_before(target);
-        if target >= self.window.horizon() {
-            self.skip_to(target);
-        }
-        while self.doc < target {
-            self.advance();
-        }
-        self.doc
+        seek_window(self, target)
     }
 
     fn doc(&self) -> DocId {

@@ -8,7 +8,7 @@
 use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-use crate::word::{Window, WordQuery, WordScorer, WordWeight};
+use crate::word::{advance_window, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
 
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
@@ -76,8 +76,12 @@ struct AllWordsScorer {
     score: Score,
 }
 
-impl AllWordsScorer {
-    /// Fills the window with the next documents every word matches; false when there are none.
+impl Windowed for AllWordsScorer {
+    fn window(&mut self) -> &mut Window {
+        &mut self.window
+    }
+
+    /// With the next documents every word matches.
     fn refill(&mut self) -> bool {
         loop {
             // No event before the furthest of the words' next matches has every word.
@@ -119,36 +123,30 @@ impl AllWordsScorer {
             }
         }
     }
+
+    fn skip_to(&mut self, target: DocId) {
+        for word in &mut self.words {
+            word.skip_to(target);
+        }
+    }
+
+    #[inline]
+    fn set_current(&mut self, doc: DocId, score: Score) {
+        (self.doc, self.score) = (doc, score);
+    }
+
+    fn current(&self) -> DocId {
+        self.doc
+    }
 }
 
 impl DocSet for AllWordsScorer {
     fn advance(&mut self) -> DocId {
-        loop {
-            if let Some((doc, score)) = self.window.pop() {
-                (self.doc, self.score) = (doc, score);
-                return doc;
-            }
-            if !self.refill() {
-                self.doc = TERMINATED;
-                return TERMINATED;
-            }
-        }
+        advance_window(self)
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        if self.doc >= target {
-            return self.doc;
-        }
-        self.window.drop_before(target);
-        if target >= self.window.horizon() {
-            for word in &mut self.words {
-                word.skip_to(target);
-            }
-        }
-        while self.doc < target {
-            self.advance();
-        }
-        self.doc
+        seek_window(self, target)
     }
 
     fn doc(&self) -> DocId {
