@@ -130,3 +130,33 @@ async fn subscribers_see_each_matching_change_once_in_order(db: &TestDb) {
     server.stop().await;
 }
 db_test!(subscribers_see_each_matching_change_once_in_order);
+
+/// On a server that requires tokens, the principal of a WebSocket connection is what lets its
+/// subscriptions run: an anonymous connection is acknowledged, its subscription refused.
+async fn a_server_that_requires_tokens_refuses_anonymous_subscriptions(db: &TestDb) {
+    let options = convene::config::ServeOptions { require_token: true, ..Default::default() };
+    let server = RunningServer::start_with(db, options).await;
+    let catalog = db.catalog().await;
+    let editor = create_token(catalog.db(), Role::Editor, None).await.unwrap();
+    let reader = create_token(catalog.db(), Role::Reader, None).await.unwrap();
+
+    let (mut anonymous, mut anonymous_lines) = subscriber(&server, "", Value::Null, 1).await;
+    assert_eq!(next_json(&mut anonymous_lines).await, json!({"ready": true}));
+    let answer = next_json(&mut anonymous_lines).await;
+    assert!(answer["data"].is_null(), "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{answer}");
+    assert_eq!(answer["errors"][0]["message"], "queries need a bearer token on this server");
+    let _ = anonymous.wait().await;
+
+    let (mut child, mut lines) = subscriber(&server, &reader, Value::Null, 1).await;
+    assert_eq!(next_json(&mut lines).await, json!({"ready": true}));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let created = mutate(&server, &editor, CREATE, json!({"input": {"title": "Skopje workshop"}})).await;
+    assert!(created["errors"].is_null(), "{created}");
+    let change = next_json(&mut lines).await;
+    assert_eq!(change["data"]["eventChanges"]["event"]["title"], "Skopje workshop", "{change}");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    server.stop().await;
+}
+db_test!(a_server_that_requires_tokens_refuses_anonymous_subscriptions);

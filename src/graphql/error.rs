@@ -102,27 +102,3 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
         error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
     }
 }
-
-/// A schema extension that runs [`ensure_codes`] on every response, including those that
-/// never reached a resolver (parse and validation errors).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ErrorCodes;
-
-impl async_graphql::extensions::ExtensionFactory for ErrorCodes {
-    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
-        std::sync::Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl async_graphql::extensions::Extension for ErrorCodes {
-    async fn request(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        next: async_graphql::extensions::NextRequest<'_>,
-    ) -> async_graphql::Response {
-        let mut response = next.run(ctx).await;
-        ensure_codes(&mut response);
-        response
-    }
-}

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod error;
 pub mod event;
+pub mod gate;
 pub mod labels;
 pub mod loaders;
 pub mod mutation;
@@ -12,11 +13,7 @@ pub mod stats;
 pub mod subscription;
 pub mod taxonomy;
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{MergedObject, Schema};
-
-/// How many automatic persisted queries each process remembers.
-const PERSISTED_QUERIES: usize = 2_048;
 
 use crate::catalog::Catalog;
 use crate::search::Search;
@@ -25,8 +22,7 @@ use crate::search::Search;
 #[derive(MergedObject, Default)]
 pub struct Query(event::EventQuery, search::SearchQuery, stats::StatsQuery, taxonomy::TaxonomyQuery);
 
-/// The schema type served over HTTP.
-pub type ConveneSchema = Schema<Query, mutation::Mutation, subscription::Subscription>;
+pub use gate::ConveneSchema;
 
 /// Limits that keep one request from taking the server down.
 #[derive(Debug, Clone, Copy)]
@@ -45,17 +41,15 @@ impl Default for SchemaLimits {
 
 /// Builds the schema over a catalogue and its search index.
 pub fn build_schema(catalog: Catalog, search: Search, limits: SchemaLimits) -> ConveneSchema {
-    Schema::build(Query::default(), mutation::Mutation, subscription::Subscription)
+    let schema = Schema::build(Query::default(), mutation::Mutation, subscription::Subscription)
         .data(loaders::loaders(catalog.clone()))
         .data(catalog)
         .data(labels::LabelCache::default())
         .data(search)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(error::ErrorCodes)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(PERSISTED_QUERIES)))
-        .extension(access::AccessPolicy { anonymous_queries: limits.anonymous_queries })
-        .finish()
+        .finish();
+    ConveneSchema::new(schema, access::AccessPolicy { anonymous_queries: limits.anonymous_queries })
 }
 
 /// The SDL of the schema, as `convene schema` prints it.
