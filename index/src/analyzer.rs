@@ -149,14 +149,66 @@ pub struct FoldedToken {
     pub folded: String,
 }
 
+/// Longest token the analyzers keep, in bytes of the original text (tantivy's
+/// `RemoveLongFilter` drops tokens of this length and more).
+const LONGEST_TOKEN: usize = 40;
+
+/// Calls `found(from, to, folded)` for every token of a text: the same tokens, offsets and
+/// folded forms as the [`folded`] analyzer produces, without allocating for each one. A run of
+/// ASCII letters and digits (nearly every word of a catalogue) is lowercased into one reused
+/// buffer; any other run goes through the analyzer itself.
+pub fn for_each_folded(text: &str, mut found: impl FnMut(usize, usize, &str)) {
+    let bytes = text.as_bytes();
+    // Whether the character at `at` is a letter or digit, and its length in bytes.
+    let word_char = |at: usize| -> (bool, usize) {
+        let byte = bytes[at];
+        if byte.is_ascii() {
+            return (byte.is_ascii_alphanumeric(), 1);
+        }
+        let c = text[at..].chars().next().expect("a character starts here");
+        (c.is_alphanumeric(), c.len_utf8())
+    };
+    let mut buffer = String::new();
+    let mut analyzer: Option<TextAnalyzer> = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        let (in_word, length) = word_char(at);
+        if !in_word {
+            at += length;
+            continue;
+        }
+        let from = at;
+        let mut ascii = true;
+        while at < bytes.len() {
+            let (in_word, length) = word_char(at);
+            if !in_word {
+                break;
+            }
+            ascii &= length == 1;
+            at += length;
+        }
+        let word = &text[from..at];
+        if word.len() >= LONGEST_TOKEN {
+            continue;
+        }
+        if ascii {
+            buffer.clear();
+            buffer.push_str(word);
+            buffer.make_ascii_lowercase();
+            found(from, at, &buffer);
+        } else {
+            let mut stream = analyzer.get_or_insert_with(folded).token_stream(word);
+            while let Some(token) = stream.next() {
+                found(from + token.offset_from, from + token.offset_to, &token.text);
+            }
+        }
+    }
+}
+
 /// Every token of a text, folded (the same tokens as both analyzers produce).
 pub fn tokenize(text: &str) -> Vec<FoldedToken> {
-    let mut folded_analyzer = folded();
     let mut tokens = Vec::new();
-    let mut folded_stream = folded_analyzer.token_stream(text);
-    while let Some(token) = folded_stream.next() {
-        tokens.push(FoldedToken { from: token.offset_from, to: token.offset_to, folded: token.text.clone() });
-    }
+    for_each_folded(text, |from, to, folded| tokens.push(FoldedToken { from, to, folded: folded.to_string() }));
     tokens
 }
 
@@ -175,7 +227,7 @@ pub fn analyze(text: &str) -> Vec<AnalyzedToken> {
 
 #[cfg(test)]
 mod tests {
-    use super::{analyze, stemmed};
+    use super::{analyze, folded, stemmed, tokenize};
     use tantivy::tokenizer::{
         AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
     };
@@ -222,6 +274,35 @@ mod tests {
             let analyzed: Vec<(usize, usize, String)> =
                 analyze(text).into_iter().map(|token| (token.from, token.to, token.stem)).collect();
             assert_eq!(analyzed, expected);
+        }
+    }
+
+    #[test]
+    fn the_fast_scan_gives_the_folded_analyzers_tokens() {
+        // Mixed scripts, digits, accents inside and at the ends of words, punctuation joined
+        // to words, and words at and around the length limit.
+        let mut texts: Vec<String> = vec![
+            "Türkiye: drugs-trafficking in Côte d'Ivoire, 2024–2025 (OSCE/ODIHR) – naïve café".to_string(),
+            "Ωραία ημέρα στην Αθήνα 東京 🎉 ÆØÅ straße İstanbul ǅemal".to_string(),
+            format!("{} {} {}é", "a".repeat(39), "b".repeat(40), "c".repeat(38)),
+            String::new(),
+            "   ...   ".to_string(),
+        ];
+        // Deterministic jumbles of the same pieces.
+        let pieces = ["Border", "é", "ß", "-", " ", "x9", "ÉLECTIONS", "'", "ı", "日本", "\n", "Ǆ", "ﬁ", "42"];
+        let mut state = 7_u64;
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            let scanned: Vec<(usize, usize, String)> =
+                tokenize(text).into_iter().map(|token| (token.from, token.to, token.folded)).collect();
+            assert_eq!(scanned, tokens(folded(), text), "{text:?}");
         }
     }
 }

@@ -4,7 +4,7 @@
 //! Output is HTML: the text is escaped and every matched token is wrapped in `<mark>…</mark>`,
 //! around the original slice of the text (its case and diacritics kept).
 
-use crate::analyzer::{stem_of, tokenize, AnalyzedToken, FoldedToken};
+use crate::analyzer::{for_each_folded, stem_of, AnalyzedToken};
 
 /// Opens the mark around a matched token.
 const OPEN: &str = "<mark>";
@@ -42,15 +42,30 @@ fn forms_match(folded: &str, stem: &str, word: &MatchWord) -> bool {
     if word.prefix && folded.starts_with(&word.folded) {
         return true;
     }
-    crate::distance::within(folded, &word.folded, usize::from(word.max_distance))
+    let edits = usize::from(word.max_distance);
+    // Each edit adds at most one character to a word and takes at most one away, so words
+    // whose sets of characters differ by more than two per edit cannot be within reach: most
+    // words of a text are ruled out here, before the alignment.
+    (letters(folded) ^ letters(&word.folded)).count_ones() as usize <= 2 * edits
+        && crate::distance::within(folded, &word.folded, edits)
+}
+
+/// The set of characters of a folded word, as bits: one per letter and digit, one for all
+/// the rest (which only makes the set smaller, never the difference between two larger).
+fn letters(word: &str) -> u64 {
+    word.bytes().fold(0, |set, byte| {
+        set | match byte {
+            b'a'..=b'z' => 1 << (byte - b'a'),
+            b'0'..=b'9' => 1 << (26 + byte - b'0'),
+            _ => 1 << 63,
+        }
+    })
 }
 
 /// The whole text, HTML-escaped, with every matched token wrapped in <mark>…</mark>;
 /// None when nothing matched.
 pub fn highlight_all(text: &str, words: &[MatchWord]) -> Option<String> {
-    let tokens = tokenize(text);
-    let hits = find_hits(&tokens, words)?;
-    Some(render(text, &tokens, &hits, 0, text.len(), false))
+    Highlighter::new(words).highlight_all(text)
 }
 
 /// A snippet of at most about `max_words` words around the densest cluster of matches
@@ -60,40 +75,73 @@ pub fn highlight_all(text: &str, words: &[MatchWord]) -> Option<String> {
 ///
 /// Runs of whitespace (newlines included) become a single space.
 pub fn snippet(text: &str, words: &[MatchWord], max_words: usize) -> Option<String> {
-    let tokens = tokenize(text);
-    let hits = find_hits(&tokens, words)?;
-    let width = max_words.clamp(1, tokens.len());
-    let start = best_window(&hits, words.len(), width);
-    let end = start + width;
-    let from = if start == 0 { text.len() - text.trim_start().len() } else { tokens[start].from };
-    let to = if end == tokens.len() { text.trim_end().len() } else { tokens[end - 1].to };
-    let mut out = String::with_capacity(to - from + 32);
-    if start > 0 {
-        out.push_str(ELLIPSIS);
-    }
-    out.push_str(&render(text, &tokens[start..end], &hits[start..end], from, to, true));
-    if end < tokens.len() {
-        out.push_str(ELLIPSIS);
-    }
-    Some(out)
+    Highlighter::new(words).snippet(text, max_words)
 }
 
-/// For each token, the index of the first query word it matches; None when no token matched.
-/// A text repeats its words, so each distinct word is compared with the query once (the typo
-/// distance was the largest cost of a search's highlights), and stemmed only then.
-fn find_hits(tokens: &[FoldedToken], words: &[MatchWord]) -> Option<Vec<Option<usize>>> {
-    let mut known: rustc_hash::FxHashMap<&str, Option<usize>> = rustc_hash::FxHashMap::default();
-    let hits: Vec<Option<usize>> = tokens
-        .iter()
-        .map(|token| {
-            // A token's stem follows from its folded form, so the folded form is the key.
-            *known.entry(token.folded.as_str()).or_insert_with(|| {
-                let stem = stem_of(&token.folded);
-                words.iter().position(|word| forms_match(&token.folded, &stem, word))
-            })
-        })
-        .collect();
-    hits.iter().any(Option::is_some).then_some(hits)
+/// Byte offsets of a token in its text.
+type Span = (usize, usize);
+
+/// Marks one query's words in many texts (a page of hits): texts repeat their words and
+/// share most of them, so each distinct word is stemmed and compared with the query once
+/// (the typo distance was the largest cost of a search's highlights).
+pub struct Highlighter<'w> {
+    words: &'w [MatchWord],
+    /// For each folded word seen, the index of the first query word it matches.
+    known: rustc_hash::FxHashMap<String, Option<usize>>,
+}
+
+impl<'w> Highlighter<'w> {
+    pub fn new(words: &'w [MatchWord]) -> Self {
+        Highlighter { words, known: rustc_hash::FxHashMap::default() }
+    }
+
+    /// [`highlight_all`], remembering the words it compared.
+    pub fn highlight_all(&mut self, text: &str) -> Option<String> {
+        let (spans, hits) = self.scan(text)?;
+        Some(render(text, &spans, &hits, 0, text.len(), false))
+    }
+
+    /// [`snippet`], remembering the words it compared.
+    pub fn snippet(&mut self, text: &str, max_words: usize) -> Option<String> {
+        let (spans, hits) = self.scan(text)?;
+        let width = max_words.clamp(1, spans.len());
+        let start = best_window(&hits, self.words.len(), width);
+        let end = start + width;
+        let from = if start == 0 { text.len() - text.trim_start().len() } else { spans[start].0 };
+        let to = if end == spans.len() { text.trim_end().len() } else { spans[end - 1].1 };
+        let mut out = String::with_capacity(to - from + 32);
+        if start > 0 {
+            out.push_str(ELLIPSIS);
+        }
+        out.push_str(&render(text, &spans[start..end], &hits[start..end], from, to, true));
+        if end < spans.len() {
+            out.push_str(ELLIPSIS);
+        }
+        Some(out)
+    }
+
+    /// Each token's span and the index of the first query word it matches; None when no
+    /// token matched.
+    fn scan(&mut self, text: &str) -> Option<(Vec<Span>, Vec<Option<usize>>)> {
+        // About one token per six bytes of English.
+        let (mut spans, mut hits) = (Vec::with_capacity(text.len() / 6), Vec::with_capacity(text.len() / 6));
+        let (words, known) = (self.words, &mut self.known);
+        for_each_folded(text, |from, to, folded| {
+            let hit = match known.get(folded) {
+                Some(&hit) => hit,
+                None => {
+                    // A token's stem follows from its folded form, so the folded form is the key.
+                    let stem = stem_of(folded);
+                    let hit = words.iter().position(|word| forms_match(folded, &stem, word));
+                    known.insert(folded.to_string(), hit);
+                    hit
+                }
+            };
+            spans.push((from, to));
+            hits.push(hit);
+        });
+        hits.iter().any(Option::is_some).then_some((spans, hits))
+    }
 }
 
 /// The first token of the best window of `width` tokens (most distinct words, then most matches),
@@ -127,23 +175,17 @@ fn best_window(hits: &[Option<usize>], word_count: usize, width: usize) -> usize
     first.saturating_sub(slack / 2).min(hits.len() - width)
 }
 
-/// `text[from..to]` escaped, with the matched ones of `tokens` (all inside the range) marked.
-fn render(
-    text: &str,
-    tokens: &[FoldedToken],
-    hits: &[Option<usize>],
-    from: usize,
-    to: usize,
-    collapse: bool,
-) -> String {
+/// `text[from..to]` escaped, with the matched ones of the tokens at `spans` (all inside the
+/// range) marked.
+fn render(text: &str, spans: &[Span], hits: &[Option<usize>], from: usize, to: usize, collapse: bool) -> String {
     let mut out = String::with_capacity(to - from + 32);
     let mut at = from;
-    for (token, _) in tokens.iter().zip(hits).filter(|(_, hit)| hit.is_some()) {
-        push_escaped(&mut out, &text[at..token.from], collapse);
+    for (&(from, to), _) in spans.iter().zip(hits).filter(|(_, hit)| hit.is_some()) {
+        push_escaped(&mut out, &text[at..from], collapse);
         out.push_str(OPEN);
-        push_escaped(&mut out, &text[token.from..token.to], false);
+        push_escaped(&mut out, &text[from..to], false);
         out.push_str(CLOSE);
-        at = token.to;
+        at = to;
     }
     push_escaped(&mut out, &text[at..to], collapse);
     out

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use base64::Engine;
+use convene_index::highlight::Highlighter;
 use convene_index::{FacetField, HitCursor, SearchRequest};
 use serde::{Deserialize, Serialize};
 
@@ -122,14 +123,13 @@ fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
         .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
 }
 
-fn highlights(event: &crate::catalog::entity::event::Model, words: &[convene_index::MatchWord]) -> Vec<Highlight> {
-    use convene_index::highlight::{highlight_all, snippet};
+fn highlights(event: &crate::catalog::entity::event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
     let mut highlights = vec![Highlight {
         field: "title".to_string(),
-        snippet: highlight_all(&event.title, words).unwrap_or_else(|| escape(&event.title)),
+        snippet: marker.highlight_all(&event.title).unwrap_or_else(|| escape(&event.title)),
     }];
     if let Some(description) = &event.description {
-        let text = snippet(description, words, 40).unwrap_or_else(|| leading_words(description, 40));
+        let text = marker.snippet(description, 40).unwrap_or_else(|| leading_words(description, 40));
         highlights.push(Highlight { field: "description".to_string(), snippet: text });
     }
     highlights
@@ -205,12 +205,15 @@ impl SearchQuery {
         let found: Vec<_> =
             results.hits.iter().filter_map(|hit| Some((hit, events.remove(&(hit.id as i64))?))).collect();
         // Highlighting reads every word of each description: a fifth of a search's CPU at 100k
-        // events, spread over the cores instead of left on this thread, and skipped when the
-        // query does not ask for highlights.
+        // events, spread over the cores instead of left on this thread (each with a highlighter
+        // that remembers the page's words), and skipped when the query does not ask for them.
         let marked: Vec<Vec<Highlight>> = if ctx.look_ahead().field("hits").field("highlights").exists() {
             tokio::task::block_in_place(|| {
                 use rayon::prelude::*;
-                found.par_iter().map(|(_, event)| highlights(event, &results.words)).collect()
+                found
+                    .par_iter()
+                    .map_init(|| Highlighter::new(&results.words), |marker, (_, event)| highlights(event, marker))
+                    .collect()
             })
         } else {
             vec![Vec::new(); found.len()]
