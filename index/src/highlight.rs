@@ -91,6 +91,7 @@ pub struct Highlighter<'w> {
 }
 
 impl<'w> Highlighter<'w> {
+    /// A highlighter for the words of one query.
     pub fn new(words: &'w [MatchWord]) -> Self {
         Highlighter { words, known: rustc_hash::FxHashMap::default() }
     }
@@ -180,12 +181,12 @@ fn best_window(hits: &[Option<usize>], word_count: usize, width: usize) -> usize
 fn render(text: &str, spans: &[Span], hits: &[Option<usize>], from: usize, to: usize, collapse: bool) -> String {
     let mut out = String::with_capacity(to - from + 32);
     let mut at = from;
-    for (&(from, to), _) in spans.iter().zip(hits).filter(|(_, hit)| hit.is_some()) {
-        push_escaped(&mut out, &text[at..from], collapse);
+    for (&(start, end), _) in spans.iter().zip(hits).filter(|(_, hit)| hit.is_some()) {
+        push_escaped(&mut out, &text[at..start], collapse);
         out.push_str(OPEN);
-        push_escaped(&mut out, &text[from..to], false);
+        push_escaped(&mut out, &text[start..end], false);
         out.push_str(CLOSE);
-        at = to;
+        at = end;
     }
     push_escaped(&mut out, &text[at..to], collapse);
     out
