@@ -65,8 +65,8 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Waits for the merges the last commit started and closes the writer: after a bulk
-    /// load, so searches meet a few large segments instead of dozens.
+    /// Waits for the merges under way (the last commit's, or [`EventWriter::merge_segments`])
+    /// and closes the writer.
     pub fn wait_for_merges(self) -> Result<(), IndexError> {
         self.writer.wait_merging_threads()?;
         Ok(())
@@ -81,7 +81,7 @@ impl EventWriter {
     /// document is merged twice at the end. Closes the writer; returns how many segments were
     /// merged (0 for none).
     pub fn commit_merged(mut self, seq: i64, change: Option<&str>) -> Result<usize, IndexError> {
-        self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        self.keep_segments();
         self.commit(seq, change)?;
         let index = self.writer.index().clone();
         self.writer.wait_merging_threads()?;
