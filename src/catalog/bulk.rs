@@ -1,7 +1,7 @@
 //! The fast path of an import batch: the same rows as [`super::write::write_event`] writes one
 //! record at a time, written with a handful of multi-row statements for the whole batch.
 //! Any failure sends the batch back to the record-at-a-time path, which pins the error on its
-//! record.
+//! record. On PostgreSQL the batch may check its references itself ([`super::references`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,13 +11,14 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
+use super::references::{ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
 
 /// Bound parameters per statement, under every backend's limit (SQLite's 32,766 and
 /// PostgreSQL's 65,535). Each statement is a round trip to the database's thread or server,
 /// so a batch takes as few as fit.
-const MAX_PARAMETERS: usize = 30_000;
+pub(super) const MAX_PARAMETERS: usize = 30_000;
 
 /// Rows of `columns` values that fit in one statement.
 fn rows_per_statement(columns: usize) -> usize {
@@ -86,6 +87,7 @@ pub async fn write_batch(
     cache: &mut WriteCache,
     events: &[ResolvedEvent],
     keep_stored: bool,
+    checks: ReferenceChecks,
 ) -> Result<BatchWritten, CatalogError> {
     // Organizers, level by level, so each unit's parent id is known.
     let depth = events.iter().map(|event| event.organizer_path.len()).max().unwrap_or(0);
@@ -129,6 +131,12 @@ pub async fn write_batch(
             .map(|label| (label.slug.clone(), vec![label.slug.clone().into(), label.label.clone().into()]))
             .collect();
         ensure_keys(txn, cache, table, "slug", &["slug", "label"], rows).await?;
+    }
+
+    // The taxonomy above was written with the database's checks (its rows are few); the
+    // events and their links are checked below, once per row they refer to.
+    if checks == ReferenceChecks::PerBatch {
+        txn.execute_unprepared("SET LOCAL session_replication_role = replica").await?;
     }
 
     // Which events exist already.
@@ -256,7 +264,12 @@ pub async fn write_batch(
     let mut topics: Vec<Vec<Value>> = Vec::new();
     let mut audiences: Vec<Vec<Value>> = Vec::new();
     let mut stored: Vec<StoredEvent> = Vec::new();
+    // Every row the events and links refer to but their own events.
+    let mut referenced = Referenced::default();
     for ((event, (id, _)), (organizer_id, venue_id)) in events.iter().zip(&results).zip(owners) {
+        referenced.organizers.extend(organizer_id);
+        referenced.venues.extend(venue_id);
+        referenced.countries.extend(event.country_codes.iter().cloned());
         for (position, code) in event.country_codes.iter().enumerate() {
             countries.push(vec![(*id).into(), code.clone().into(), (position as i32).into()]);
         }
@@ -267,6 +280,8 @@ pub async fn write_batch(
             .iter()
             .map(|label| id_of(cache, "audiences", &label.slug))
             .collect::<Result<Vec<_>, _>>()?;
+        referenced.topics.extend(&topic_ids);
+        referenced.audiences.extend(&audience_ids);
         for (position, topic_id) in topic_ids.iter().enumerate() {
             topics.push(vec![(*id).into(), (*topic_id).into(), (position as i32).into()]);
         }
@@ -296,6 +311,10 @@ pub async fn write_batch(
         ("event_audiences", ["event_id", "audience_id", "position"], audiences),
     ] {
         insert_rows(txn, table, &columns, rows).await?;
+    }
+    if checks == ReferenceChecks::PerBatch {
+        txn.execute_unprepared("SET LOCAL session_replication_role = origin").await?;
+        referenced.lock(txn).await?;
     }
     let changes: Vec<Vec<Value>> =
         results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();

@@ -13,6 +13,7 @@ pub mod page;
 pub mod read;
 pub mod record;
 pub mod reference;
+pub mod references;
 pub mod resolve;
 pub mod slug;
 pub mod write;
@@ -54,6 +55,8 @@ pub struct Catalog {
     changed: Arc<tokio::sync::Notify>,
     /// Where imports hand what they commit to this process's index follower.
     handoff: Option<Arc<handoff::Handoff>>,
+    /// Who checks an import batch's references ([`references::ReferenceChecks`]).
+    reference_checks: references::ReferenceChecks,
 }
 
 /// A record that was not stored, with its line (or position) and the reason.
@@ -98,13 +101,19 @@ impl Catalog {
     /// Wraps a migrated database and loads its reference data.
     pub async fn new(db: DatabaseConnection) -> Result<Self, CatalogError> {
         let reference = Arc::new(Reference::load(&db).await?);
-        Ok(Catalog { db, reference, changed: Arc::default(), handoff: None })
+        let reference_checks = references::ReferenceChecks::for_connection(&db).await?;
+        Ok(Catalog { db, reference, changed: Arc::default(), handoff: None, reference_checks })
     }
 
     /// This catalogue, handing the events its imports commit to `handoff`.
     pub fn with_handoff(mut self, handoff: Arc<handoff::Handoff>) -> Self {
         self.handoff = Some(handoff);
         self
+    }
+
+    /// Who checks an import batch's references on this database.
+    pub fn reference_checks(&self) -> references::ReferenceChecks {
+        self.reference_checks
     }
 
     /// The database connection.
@@ -206,7 +215,7 @@ impl Catalog {
         // twentieth of an import's CPU), and the transaction holds this batch alone anyway.
         let written = if bulk::eligible(&events) && !events.is_empty() {
             let txn = self.db.begin().await?;
-            match bulk::write_batch(&txn, cache, &events, self.handoff.is_some()).await {
+            match bulk::write_batch(&txn, cache, &events, self.handoff.is_some(), self.reference_checks).await {
                 Ok((results, stored)) => {
                     commit(txn, cache).await?;
                     if let Some(handoff) = &self.handoff {
@@ -219,7 +228,9 @@ impl Catalog {
                 }
                 Err(error) => {
                     tracing::debug!(%error, "batch write failed; writing record by record");
-                    cache.rolled_back();
+                    // An id kept from an earlier batch may be of a row deleted since: the
+                    // records look every row up again.
+                    *cache = WriteCache::default();
                     txn.rollback().await?;
                     false
                 }

@@ -11,7 +11,7 @@ use crate::catalog::{osce, Catalog};
 use crate::config::{Command, GenerateOptions, GlobalOptions, ServeOptions, TokenCommand};
 use crate::db::Workload;
 
-pub use import::{import_file, import_lines};
+pub use import::{import_file, import_lines, parse_line};
 pub use serve::{load_samples, serve};
 
 /// Runs a command; `serve` when none is given. Returns the process exit code.
