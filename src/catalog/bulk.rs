@@ -204,7 +204,10 @@ pub async fn write_batch(
                 if let Some(slug) = &event.slug {
                     update.value("slug", slug.clone());
                 }
-                txn.execute(&update).await?;
+                // Deleted since it was looked up: its links would point nowhere.
+                if txn.execute(&update).await?.rows_affected() == 0 {
+                    return Err(CatalogError::NotFound(format!("event {id}")));
+                }
                 results[position] = Some((id, ChangeKind::Updated));
             }
             None => {

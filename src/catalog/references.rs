@@ -76,14 +76,15 @@ async fn lock_referenced(
             .to_owned();
         found += txn.query_all(&select).await?.len();
     }
-    match keys.len() - found {
+    match keys.len().saturating_sub(found) {
         0 => Ok(()),
         missing => Err(CatalogError::NotFound(format!("{missing} {table} the batch refers to"))),
     }
 }
 
-/// The distinct rows a batch's events and links refer to, besides the events themselves
-/// (which the batch wrote and holds locked).
+/// The distinct rows a batch's events and links refer to, besides the events themselves:
+/// the batch inserted them or holds them locked by its update (an update that finds its event
+/// gone fails the batch).
 #[derive(Default)]
 pub(super) struct Referenced {
     pub(super) organizers: BTreeSet<i64>,
