@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
-use super::references::{ReferenceChecks, Referenced};
+use super::references::{self, ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
 
@@ -135,8 +135,10 @@ pub async fn write_batch(
 
     // The taxonomy above was written with the database's checks (its rows are few); the
     // events and their links are checked below, once per row they refer to.
-    if checks == ReferenceChecks::PerBatch {
-        txn.execute_unprepared("SET LOCAL session_replication_role = replica").await?;
+    // Every row the events and links refer to but their own events, when the batch checks them.
+    let mut referenced = (checks == ReferenceChecks::PerBatch).then(Referenced::default);
+    if referenced.is_some() {
+        references::skip_row_checks(txn).await?;
     }
 
     // Which events exist already.
@@ -267,12 +269,7 @@ pub async fn write_batch(
     let mut topics: Vec<Vec<Value>> = Vec::new();
     let mut audiences: Vec<Vec<Value>> = Vec::new();
     let mut stored: Vec<StoredEvent> = Vec::new();
-    // Every row the events and links refer to but their own events.
-    let mut referenced = Referenced::default();
     for ((event, (id, _)), (organizer_id, venue_id)) in events.iter().zip(&results).zip(owners) {
-        referenced.organizers.extend(organizer_id);
-        referenced.venues.extend(venue_id);
-        referenced.countries.extend(event.country_codes.iter().cloned());
         for (position, code) in event.country_codes.iter().enumerate() {
             countries.push(vec![(*id).into(), code.clone().into(), (position as i32).into()]);
         }
@@ -283,8 +280,9 @@ pub async fn write_batch(
             .iter()
             .map(|label| id_of(cache, "audiences", &label.slug))
             .collect::<Result<Vec<_>, _>>()?;
-        referenced.topics.extend(&topic_ids);
-        referenced.audiences.extend(&audience_ids);
+        if let Some(referenced) = referenced.as_mut() {
+            referenced.note((organizer_id, venue_id), &event.country_codes, &topic_ids, &audience_ids);
+        }
         for (position, topic_id) in topic_ids.iter().enumerate() {
             topics.push(vec![(*id).into(), (*topic_id).into(), (position as i32).into()]);
         }
@@ -315,8 +313,7 @@ pub async fn write_batch(
     ] {
         insert_rows(txn, table, &columns, rows).await?;
     }
-    if checks == ReferenceChecks::PerBatch {
-        txn.execute_unprepared("SET LOCAL session_replication_role = origin").await?;
+    if let Some(referenced) = referenced {
         referenced.lock(txn).await?;
     }
     let changes: Vec<Vec<Value>> =

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult, Statement, Value};
 
 use super::bulk::MAX_PARAMETERS;
 use super::error::CatalogError;
@@ -34,27 +34,24 @@ impl ReferenceChecks {
             return Ok(ReferenceChecks::PerRow);
         }
         let ask = |sql: &str| Statement::from_string(DbBackend::Postgres, sql.to_string());
-        let Some(row) = db
+        let flag = |row: &Option<QueryResult>, column: &str| {
+            row.as_ref().map_or(Ok(false), |row| row.try_get::<bool>("", column))
+        };
+        let role = db
             .query_one_raw(ask("SELECT current_setting('is_superuser') = 'on' AS superuser, \
-                 current_setting('server_version_num')::int AS version"))
-            .await?
-        else {
+                 current_setting('server_version_num')::int >= 150000 AS grantable"))
+            .await?;
+        if flag(&role, "superuser")? {
+            return Ok(ReferenceChecks::PerBatch);
+        }
+        // `GRANT SET ON PARAMETER` and `has_parameter_privilege` came with PostgreSQL 15.
+        if !flag(&role, "grantable")? {
             return Ok(ReferenceChecks::PerRow);
-        };
-        let superuser: bool = row.try_get("", "superuser")?;
-        let version: i32 = row.try_get("", "version")?;
-        let granted = if superuser || version < 150_000 {
-            superuser
-        } else {
-            let row = db
-                .query_one_raw(ask("SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted"))
-                .await?;
-            match row {
-                Some(row) => row.try_get("", "granted")?,
-                None => false,
-            }
-        };
-        Ok(if granted { ReferenceChecks::PerBatch } else { ReferenceChecks::PerRow })
+        }
+        let granted = db
+            .query_one_raw(ask("SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted"))
+            .await?;
+        Ok(if flag(&granted, "granted")? { ReferenceChecks::PerBatch } else { ReferenceChecks::PerRow })
     }
 }
 
@@ -82,21 +79,45 @@ async fn lock_referenced(
     }
 }
 
+/// Turns the per-row foreign-key triggers off for the rest of the transaction, until
+/// [`Referenced::lock`] turns them on again.
+pub(super) async fn skip_row_checks(txn: &DatabaseTransaction) -> Result<(), CatalogError> {
+    txn.execute_unprepared("SET LOCAL session_replication_role = replica").await?;
+    Ok(())
+}
+
 /// The distinct rows a batch's events and links refer to, besides the events themselves:
 /// the batch inserted them or holds them locked by its update (an update that finds its event
 /// gone fails the batch).
 #[derive(Default)]
 pub(super) struct Referenced {
-    pub(super) organizers: BTreeSet<i64>,
-    pub(super) venues: BTreeSet<i64>,
-    pub(super) topics: BTreeSet<i64>,
-    pub(super) audiences: BTreeSet<i64>,
-    pub(super) countries: BTreeSet<String>,
+    organizers: BTreeSet<i64>,
+    venues: BTreeSet<i64>,
+    topics: BTreeSet<i64>,
+    audiences: BTreeSet<i64>,
+    countries: BTreeSet<String>,
 }
 
 impl Referenced {
-    /// Locks them all as foreign-key checks would; an error when any is gone.
+    /// Notes what one event refers to.
+    pub(super) fn note(
+        &mut self,
+        owners: (Option<i64>, Option<i64>),
+        countries: &[String],
+        topics: &[i64],
+        audiences: &[i64],
+    ) {
+        self.organizers.extend(owners.0);
+        self.venues.extend(owners.1);
+        self.countries.extend(countries.iter().cloned());
+        self.topics.extend(topics);
+        self.audiences.extend(audiences);
+    }
+
+    /// Turns the per-row triggers on again, then locks every row noted as foreign-key checks
+    /// would; an error when any is gone.
     pub(super) async fn lock(self, txn: &DatabaseTransaction) -> Result<(), CatalogError> {
+        txn.execute_unprepared("SET LOCAL session_replication_role = origin").await?;
         let ids = |set: BTreeSet<i64>| set.into_iter().map(Value::from).collect::<Vec<_>>();
         lock_referenced(txn, "organizers", "id", ids(self.organizers)).await?;
         lock_referenced(txn, "venues", "id", ids(self.venues)).await?;
