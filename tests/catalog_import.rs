@@ -306,3 +306,36 @@ async fn import_batches_check_their_references_only_where_the_role_may(db: &Test
     assert_eq!(granted, ReferenceChecks::PerBatch, "a role granted SET on the parameter");
 }
 db_test!(import_batches_check_their_references_only_where_the_role_may);
+
+async fn a_new_unit_under_a_deleted_cached_parent_gets_a_parent_that_exists(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let record = |line: usize, url: &str, unit: &str, hall: &str| {
+        let text = format!(
+            r#"{{"source_url": "{url}", "title": "Customs talks", "organizer": ["OSCE", "{unit}"], "venue": {{"name": "{hall}", "city": "Vienna", "country": "Austria"}}}}"#
+        );
+        (line, convene::commands::parse_line(&text))
+    };
+    let mut cache = convene::catalog::write::WriteCache::default();
+    catalog.import_batch_with(vec![record(1, "x:1", "Unit A", "Hall A")], &mut cache).await.expect("the first batch");
+    // Another process deletes the units; the cache still holds the top body's id.
+    catalog.db().execute_unprepared("DELETE FROM organizers").await.expect("deleting");
+    // Only the new unit's parent is stale: its hall and the unit itself are new.
+    let report = catalog
+        .import_batch_with(vec![record(2, "x:2", "Unit C", "Hall C")], &mut cache)
+        .await
+        .expect("the second batch");
+    assert_eq!((report.imported, report.rejected.len()), (1, 0), "{:?}", report.rejected);
+    let event = event_by_source(db, &catalog, "x:2").await;
+    assert_eq!(event["organizer"]["path"], json!(["OSCE", "Unit C"]));
+    let dangling = catalog
+        .db()
+        .query_one_raw(Statement::from_string(
+            catalog.db().get_database_backend(),
+            "SELECT count(*) AS dangling FROM organizers WHERE parent_id NOT IN (SELECT id FROM organizers)",
+        ))
+        .await
+        .expect("counting")
+        .expect("a row");
+    assert_eq!(dangling.try_get::<i64>("", "dangling").unwrap(), 0);
+}
+db_test!(a_new_unit_under_a_deleted_cached_parent_gets_a_parent_that_exists);

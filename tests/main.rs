@@ -6,6 +6,7 @@ mod catalog_import;
 mod graphql_events;
 mod http;
 mod import_index;
+mod import_pipeline;
 mod limits;
 mod loaders;
 mod mutations;

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
-use super::references::{self, ReferenceChecks, Referenced};
+use super::references::{ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
 
@@ -81,7 +81,7 @@ pub fn eligible(events: &[ResolvedEvent]) -> bool {
 pub type BatchWritten = (Vec<(i64, ChangeKind)>, Vec<(i64, StoredEvent)>);
 
 /// Writes a batch of resolved events (upsert by `source_url`, else by slug) with multi-row
-/// statements.
+/// statements: [`write_taxonomy`], [`write_events`] and [`record_changes`] in one transaction.
 pub async fn write_batch(
     txn: &DatabaseTransaction,
     cache: &mut WriteCache,
@@ -89,6 +89,31 @@ pub async fn write_batch(
     keep_stored: bool,
     checks: ReferenceChecks,
 ) -> Result<BatchWritten, CatalogError> {
+    let mut referenced = Referenced::begin(txn, checks).await?;
+    write_taxonomy(txn, cache, events, referenced.as_mut()).await?;
+    let written = write_events(txn, cache, events, keep_stored, referenced).await?;
+    record_changes(txn, written).await
+}
+
+/// The events of a batch as written, before their changes are recorded.
+#[derive(Debug)]
+pub(super) struct EventsWritten {
+    results: Vec<(i64, ChangeKind)>,
+    stored: Vec<StoredEvent>,
+    now: chrono::DateTime<Utc>,
+    /// The rows the events and links refer to, when the batch checks them itself.
+    referenced: Option<Referenced>,
+}
+
+/// Inserts the organizers, venues, topics and audiences the batch names and `cache` does not
+/// know yet, and learns their ids. With `referenced`, the rows these refer to (parent units,
+/// venues' countries) are noted for the batch's own check instead of checked as written.
+pub(super) async fn write_taxonomy(
+    txn: &DatabaseTransaction,
+    cache: &mut WriteCache,
+    events: &[ResolvedEvent],
+    mut referenced: Option<&mut Referenced>,
+) -> Result<(), CatalogError> {
     // Organizers, level by level, so each unit's parent id is known.
     let depth = events.iter().map(|event| event.organizer_path.len()).max().unwrap_or(0);
     for level in 1..=depth {
@@ -101,6 +126,9 @@ pub async fn write_batch(
                 None
             };
             let key = organizer_path_key(path);
+            if let (Some(referenced), Some(parent)) = (referenced.as_deref_mut(), parent) {
+                referenced.note_parent(parent);
+            }
             rows.push((key.clone(), vec![parent.into(), path[level - 1].clone().into(), key.into()]));
         }
         ensure_keys(txn, cache, "organizers", "path_key", &["parent_id", "name", "path_key"], rows).await?;
@@ -109,6 +137,9 @@ pub async fn write_batch(
         .iter()
         .filter_map(|event| event.venue.as_ref())
         .map(|venue| {
+            if let (Some(referenced), Some(code)) = (referenced.as_deref_mut(), &venue.country_code) {
+                referenced.note_country(code);
+            }
             let key = venue_key(venue);
             let values = vec![
                 key.clone().into(),
@@ -132,15 +163,18 @@ pub async fn write_batch(
             .collect();
         ensure_keys(txn, cache, table, "slug", &["slug", "label"], rows).await?;
     }
+    Ok(())
+}
 
-    // The taxonomy above was written with the database's checks (its rows are few); the
-    // events and their links are checked below, once per row they refer to.
-    // Every row the events and links refer to but their own events, when the batch checks them.
-    let mut referenced = (checks == ReferenceChecks::PerBatch).then(Referenced::default);
-    if referenced.is_some() {
-        references::skip_row_checks(txn).await?;
-    }
-
+/// Inserts or updates the events and replaces their links; every taxonomy row they name must
+/// be in `cache` ([`write_taxonomy`]).
+pub(super) async fn write_events(
+    txn: &DatabaseTransaction,
+    cache: &WriteCache,
+    events: &[ResolvedEvent],
+    keep_stored: bool,
+    mut referenced: Option<Referenced>,
+) -> Result<EventsWritten, CatalogError> {
     // Which events exist already.
     let mut existing: HashMap<String, i64> = HashMap::new();
     for (column, values) in [
@@ -313,6 +347,19 @@ pub async fn write_batch(
     ] {
         insert_rows(txn, table, &columns, rows).await?;
     }
+    Ok(EventsWritten { results, stored, now, referenced })
+}
+
+/// Checks the rows the batch refers to (when it checks them itself) and records a change for
+/// each event written. The change log's numbers are taken here, so a batch that must follow
+/// another calls this only once that one has committed.
+pub(super) async fn record_changes(
+    txn: &DatabaseTransaction,
+    written: EventsWritten,
+) -> Result<BatchWritten, CatalogError> {
+    let EventsWritten { results, stored, now, referenced } = written;
+    // Checked here rather than as the rows are written, so the rows a pipelined batch takes
+    // from the batch before it are checked once that batch has committed them.
     if let Some(referenced) = referenced {
         referenced.lock(txn).await?;
     }

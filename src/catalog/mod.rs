@@ -10,6 +10,7 @@ pub mod filter;
 pub mod handoff;
 pub mod osce;
 pub mod page;
+pub mod pipeline;
 pub mod read;
 pub mod record;
 pub mod reference;
@@ -196,21 +197,7 @@ impl Catalog {
         records: Vec<NumberedRecord>,
         cache: &mut WriteCache,
     ) -> Result<ImportReport, CatalogError> {
-        let mut report = ImportReport::default();
-        let mut lines = Vec::with_capacity(records.len());
-        let mut events = Vec::with_capacity(records.len());
-        for (line, parsed) in records {
-            let outcome = parsed.map_err(|reason| (line, reason)).and_then(|record| {
-                resolve::resolve(&self.reference, record).map_err(|error| (line, error.to_string()))
-            });
-            match outcome {
-                Ok(event) => {
-                    lines.push(line);
-                    events.push(event);
-                }
-                Err((line, reason)) => report.rejected.push(Rejection { line, reason }),
-            }
-        }
+        let (mut report, lines, events) = self.resolve_records(records);
         // No savepoint around the fast path: SQLite pays for every statement inside one (a
         // twentieth of an import's CPU), and the transaction holds this batch alone anyway.
         let written = if bulk::eligible(&events) && !events.is_empty() {
@@ -246,6 +233,27 @@ impl Catalog {
         self.announce().await;
         report.rejected.sort_by_key(|rejection| rejection.line);
         Ok(report)
+    }
+
+    /// Resolves a batch's records: the report holding those rejected, and the others with
+    /// their line numbers.
+    fn resolve_records(&self, records: Vec<NumberedRecord>) -> (ImportReport, Vec<usize>, Vec<resolve::ResolvedEvent>) {
+        let mut report = ImportReport::default();
+        let mut lines = Vec::with_capacity(records.len());
+        let mut events = Vec::with_capacity(records.len());
+        for (line, parsed) in records {
+            let outcome = parsed.map_err(|reason| (line, reason)).and_then(|record| {
+                resolve::resolve(&self.reference, record).map_err(|error| (line, error.to_string()))
+            });
+            match outcome {
+                Ok(event) => {
+                    lines.push(line);
+                    events.push(event);
+                }
+                Err((line, reason)) => report.rejected.push(Rejection { line, reason }),
+            }
+        }
+        (report, lines, events)
     }
 
     /// The slow path of a batch: each record under its own savepoint, so a record the

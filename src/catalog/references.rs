@@ -79,17 +79,10 @@ async fn lock_referenced(
     }
 }
 
-/// Turns the per-row foreign-key triggers off for the rest of the transaction, until
-/// [`Referenced::lock`] turns them on again.
-pub(super) async fn skip_row_checks(txn: &DatabaseTransaction) -> Result<(), CatalogError> {
-    txn.execute_unprepared("SET LOCAL session_replication_role = replica").await?;
-    Ok(())
-}
-
-/// The distinct rows a batch's events and links refer to, besides the events themselves:
-/// the batch inserted them or holds them locked by its update (an update that finds its event
-/// gone fails the batch).
-#[derive(Default)]
+/// The distinct rows a batch's units, venues, events and links refer to, besides the events
+/// themselves: the batch inserted them or holds them locked by its update (an update that
+/// finds its event gone fails the batch).
+#[derive(Debug, Default)]
 pub(super) struct Referenced {
     organizers: BTreeSet<i64>,
     venues: BTreeSet<i64>,
@@ -99,6 +92,30 @@ pub(super) struct Referenced {
 }
 
 impl Referenced {
+    /// Starts a batch's own checks where it makes them ([`ReferenceChecks::PerBatch`]): the
+    /// per-row foreign-key triggers are off for the rest of the transaction, until
+    /// [`Referenced::lock`]. `None` where the database checks each row.
+    pub(super) async fn begin(
+        txn: &DatabaseTransaction,
+        checks: ReferenceChecks,
+    ) -> Result<Option<Self>, CatalogError> {
+        if checks != ReferenceChecks::PerBatch {
+            return Ok(None);
+        }
+        txn.execute_unprepared("SET LOCAL session_replication_role = replica").await?;
+        Ok(Some(Referenced::default()))
+    }
+
+    /// Notes the parent of a unit the batch inserts.
+    pub(super) fn note_parent(&mut self, id: i64) {
+        self.organizers.insert(id);
+    }
+
+    /// Notes the country of a venue the batch inserts.
+    pub(super) fn note_country(&mut self, code: &str) {
+        self.countries.insert(code.to_string());
+    }
+
     /// Notes what one event refers to.
     pub(super) fn note(
         &mut self,

@@ -49,7 +49,7 @@ impl ChangeKind {
 /// sharing them look each up once. Nothing deletes taxonomy rows, so ids from committed
 /// transactions stay true for a whole import; ids learnt since the last commit are forgotten
 /// when their transaction or savepoint rolls back, since the rows may be gone with it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct WriteCache {
     /// Ids by table, then by the row's unique key (looked up by `&str`, without allocating).
     ids: HashMap<&'static str, HashMap<String, i64>>,

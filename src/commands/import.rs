@@ -70,6 +70,9 @@ pub fn parse_line(line: &str) -> Result<EventRecord, String> {
 /// from 1. Each batch is written by its own task while this one parses the next, and the
 /// batches commit in input order, so a later line still wins over an earlier one.
 pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: usize) -> anyhow::Result<ImportReport> {
+    if catalog.pipelines_imports() {
+        return import_lines_pipelined(catalog, reader, batch_size).await;
+    }
     type Writing = tokio::task::JoinHandle<(Result<ImportReport, CatalogError>, WriteCache)>;
     async fn written(writing: Option<Writing>, report: &mut ImportReport) -> anyhow::Result<WriteCache> {
         let Some(writing) = writing else { return Ok(WriteCache::default()) };
@@ -81,24 +84,14 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
     let mut writing: Option<Writing> = None;
     let mut lines = reader.lines().enumerate();
     loop {
-        let mut batch: Vec<NumberedRecord> = Vec::with_capacity(batch_size);
-        for (index, line) in lines.by_ref() {
-            let line = match line {
-                Ok(line) => line,
-                Err(error) => {
-                    // The batch in flight still commits or fails before the import stops.
-                    written(writing.take(), &mut report).await?;
-                    return Err(anyhow::Error::new(error).context("reading input"));
-                }
-            };
-            if line.trim().is_empty() {
-                continue;
+        let batch = match next_batch(&mut lines, batch_size) {
+            Ok(batch) => batch,
+            Err(error) => {
+                // The batch in flight still commits or fails before the import stops.
+                written(writing.take(), &mut report).await?;
+                return Err(anyhow::Error::new(error).context("reading input"));
             }
-            batch.push((index + 1, parse_line(&line)));
-            if batch.len() >= batch_size.max(1) {
-                break;
-            }
-        }
+        };
         let mut cache = written(writing.take(), &mut report).await?;
         if batch.is_empty() {
             return Ok(report);
@@ -109,4 +102,78 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
             (outcome, cache)
         }));
     }
+}
+
+/// Reads the next batch of numbered records (at most `batch_size`, blank lines skipped).
+fn next_batch(
+    lines: &mut impl Iterator<Item = (usize, std::io::Result<String>)>,
+    batch_size: usize,
+) -> std::io::Result<Vec<NumberedRecord>> {
+    let mut batch = Vec::with_capacity(batch_size);
+    for (index, line) in lines {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push((index + 1, parse_line(&line)));
+        if batch.len() >= batch_size.max(1) {
+            break;
+        }
+    }
+    Ok(batch)
+}
+
+/// [`import_lines`] on PostgreSQL: two batches in flight, each committing after the one before
+/// ([`crate::catalog::pipeline`]), while this task parses the next.
+async fn import_lines_pipelined(
+    catalog: &Catalog,
+    reader: impl BufRead,
+    batch_size: usize,
+) -> anyhow::Result<ImportReport> {
+    /// Batches being written at once.
+    const IN_FLIGHT: usize = 2;
+    let cache = std::sync::Arc::new(tokio::sync::Mutex::new(WriteCache::default()));
+    let mut report = ImportReport::default();
+    let mut writing = std::collections::VecDeque::new();
+    let mut previous = None;
+    let mut lines = reader.lines().enumerate();
+    let outcome = loop {
+        let batch = match next_batch(&mut lines, batch_size) {
+            Ok(batch) => batch,
+            Err(error) => break Err(anyhow::Error::new(error).context("reading input")),
+        };
+        if batch.is_empty() {
+            break Ok(());
+        }
+        if writing.len() >= IN_FLIGHT {
+            if let Err(error) = absorb(writing.pop_front(), &mut report).await {
+                break Err(error);
+            }
+        }
+        let (signal, turn) = crate::catalog::pipeline::turn();
+        let (catalog, cache, previous) = (catalog.clone(), cache.clone(), previous.replace(turn));
+        writing
+            .push_back(tokio::spawn(async move { catalog.import_batch_in_turn(batch, cache, previous, signal).await }));
+    };
+    // Batches in flight still commit or fail before the import stops.
+    let mut first_error = outcome.err();
+    while let Some(batch) = writing.pop_front() {
+        if let Err(error) = absorb(Some(batch), &mut report).await {
+            first_error.get_or_insert(error);
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(report),
+    }
+}
+
+async fn absorb(
+    writing: Option<tokio::task::JoinHandle<Result<ImportReport, CatalogError>>>,
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    if let Some(writing) = writing {
+        report.absorb(writing.await.context("an import batch's task failed")??);
+    }
+    Ok(())
 }

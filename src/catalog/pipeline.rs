@@ -1,0 +1,202 @@
+//! Two import batches in flight on PostgreSQL: while the server stores one batch, the next
+//! resolves its records and writes its events and links, so the client's work, the server's
+//! and the index's overlap instead of taking turns. The change log stays in input order: a
+//! batch checks its references, takes its change numbers and commits only once the batch
+//! before it has committed ([`Turn`]), so followers never see a later batch's changes first.
+//!
+//! Only where batches check their own references ([`ReferenceChecks::PerBatch`]): a batch may
+//! name an organizer, venue, topic or audience the batch before it inserted and has not
+//! committed yet (the import shares one [`WriteCache`]), which a per-row foreign-key check
+//! would refuse at once, while the batch's own check runs after that commit.
+//!
+//! A batch whose fast path does not commit beside its predecessor's (the predecessor fell back,
+//! or both wrote the same rows) rolls back, waits for the predecessor to finish and writes its
+//! fast path again; a batch whose fast path fails alone is written record by record, as in a
+//! sequential import. Fast-path transactions give up
+//! on any lock held longer than [`LOCK_TIMEOUT`] (two batches writing the same event wait for
+//! each other), below PostgreSQL's deadlock check: the later batch is then written after the
+//! earlier, so a later line still wins.
+
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use tokio::sync::{watch, Mutex};
+
+use super::error::CatalogError;
+use super::references::{ReferenceChecks, Referenced};
+use super::resolve::ResolvedEvent;
+use super::write::WriteCache;
+use super::{bulk, commit, Catalog, ImportReport, NumberedRecord};
+
+/// How long a fast-path statement waits for a row another transaction holds before the batch
+/// gives up and is written after the batch before it (PostgreSQL's `deadlock_timeout` is 1 s).
+const LOCK_TIMEOUT: &str = "200ms";
+
+/// Where a batch is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Writing its fast path.
+    Writing,
+    /// Its fast path did not commit in turn: it is written again (on the fast path when it can,
+    /// else record by record) once the batch before it is done.
+    Redoing,
+    /// Committed: the next batch may take its turn.
+    Done,
+}
+
+/// What a batch watches of the batch before it.
+#[derive(Debug)]
+pub struct Turn(watch::Receiver<Stage>);
+
+/// What a batch tells the batch after it.
+#[derive(Debug)]
+pub struct TurnSignal(watch::Sender<Stage>);
+
+/// A batch's signal and the turn the next batch watches.
+pub fn turn() -> (TurnSignal, Turn) {
+    let (sender, receiver) = watch::channel(Stage::Writing);
+    (TurnSignal(sender), Turn(receiver))
+}
+
+impl TurnSignal {
+    fn set(&self, stage: Stage) {
+        self.0.send_replace(stage);
+    }
+}
+
+impl Turn {
+    /// Waits until the batch before has committed its fast path (`true`) or given it up.
+    async fn committed(&mut self) -> Result<bool, CatalogError> {
+        let stage = self.0.wait_for(|stage| *stage != Stage::Writing).await.map_err(|_| stopped())?;
+        Ok(*stage == Stage::Done)
+    }
+
+    /// Waits until the batch before has committed, by either path.
+    async fn done(&mut self) -> Result<(), CatalogError> {
+        self.0.wait_for(|stage| *stage == Stage::Done).await.map(|_| ()).map_err(|_| stopped())
+    }
+}
+
+/// The batch before stopped without committing: the import is failing.
+fn stopped() -> CatalogError {
+    CatalogError::Internal("the import batch before this one failed".to_string())
+}
+
+impl Catalog {
+    /// True when imports keep two batches in flight: on PostgreSQL, where batches check their
+    /// own references. SQLite has one writer at a time.
+    pub fn pipelines_imports(&self) -> bool {
+        self.reference_checks == ReferenceChecks::PerBatch
+    }
+
+    /// [`Catalog::import_batch_with`] for a batch that runs beside the one before it: `cache`
+    /// is shared by the import's batches, `previous` is the turn of the batch before (`None`
+    /// for the first) and `signal` tells the next batch where this one is.
+    pub async fn import_batch_in_turn(
+        &self,
+        records: Vec<NumberedRecord>,
+        cache: Arc<Mutex<WriteCache>>,
+        mut previous: Option<Turn>,
+        signal: TurnSignal,
+    ) -> Result<ImportReport, CatalogError> {
+        let (mut report, lines, events) = self.resolve_records(records);
+        if !events.is_empty() && bulk::eligible(&events) {
+            let mut outcome = self.fast_path_in_turn(&cache, &events, previous.as_mut()).await;
+            if !matches!(outcome, Ok(Some(_))) {
+                if let Some(mut previous) = previous.take() {
+                    // Written beside the batch before, which did not commit in turn or wrote the
+                    // same rows: write this one again after it, with a cache of its own (the
+                    // shared one may hold ids the batch after this one has not committed).
+                    signal.set(Stage::Redoing);
+                    previous.done().await?;
+                    outcome = self.fast_path_in_turn(&Mutex::default(), &events, None).await;
+                }
+            }
+            match outcome {
+                Ok(Some((results, stored))) => {
+                    if let Some(handoff) = &self.handoff {
+                        handoff.offer(stored);
+                    }
+                    // After the handoff, so the index receives the batches in order.
+                    signal.set(Stage::Done);
+                    for (event_id, kind) in results {
+                        report.count(event_id, kind);
+                    }
+                    self.announce().await;
+                    return Ok(report);
+                }
+                // Only beside a batch before it, which a second attempt never is.
+                Ok(None) => {}
+                Err(error) => tracing::debug!(%error, "batch write failed; writing record by record"),
+            }
+        }
+        signal.set(Stage::Redoing);
+        if let Some(previous) = previous.as_mut() {
+            previous.done().await?;
+        }
+        // A cache of its own: the shared one may hold ids the batch after this one inserted and
+        // has not committed, which the database's own checks on this path would refuse.
+        let mut cache = WriteCache::default();
+        let txn = self.db.begin().await?;
+        self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
+        commit(txn, &mut cache).await?;
+        signal.set(Stage::Done);
+        self.announce().await;
+        report.rejected.sort_by_key(|rejection| rejection.line);
+        Ok(report)
+    }
+
+    /// The fast path of a pipelined batch in one transaction. `Ok(None)` when the batch before
+    /// did not commit in turn: this one rolled back and must follow it. On any rollback the
+    /// shared cache is emptied, since it may hold ids this transaction or the one before
+    /// inserted.
+    async fn fast_path_in_turn(
+        &self,
+        cache: &Mutex<WriteCache>,
+        events: &[ResolvedEvent],
+        previous: Option<&mut Turn>,
+    ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
+        let txn = self.db.begin().await?;
+        let outcome = self.write_in_turn(&txn, cache, events, previous).await;
+        let outcome = match outcome {
+            Ok(Some(written)) => txn.commit().await.map(|()| Some(written)).map_err(CatalogError::from),
+            Ok(None) => txn.rollback().await.map(|()| None).map_err(CatalogError::from),
+            Err(error) => {
+                txn.rollback().await?;
+                Err(error)
+            }
+        };
+        let mut cache = cache.lock().await;
+        match outcome {
+            Ok(Some(_)) => cache.committed(),
+            _ => *cache = WriteCache::default(),
+        }
+        outcome
+    }
+
+    /// Everything of [`Self::fast_path_in_turn`] but the commit: the taxonomy (under the
+    /// cache's lock, so batches learn each other's rows in order), the events and their links,
+    /// then, once the batch before has committed, the reference check and the changes.
+    async fn write_in_turn(
+        &self,
+        txn: &DatabaseTransaction,
+        cache: &Mutex<WriteCache>,
+        events: &[ResolvedEvent],
+        previous: Option<&mut Turn>,
+    ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
+        txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")).await?;
+        let mut referenced = Referenced::begin(txn, self.reference_checks).await?;
+        let known = {
+            let mut cache = cache.lock().await;
+            bulk::write_taxonomy(txn, &mut cache, events, referenced.as_mut()).await?;
+            cache.clone()
+        };
+        let written = bulk::write_events(txn, &known, events, self.handoff.is_some(), referenced).await?;
+        if let Some(previous) = previous {
+            if !previous.committed().await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(bulk::record_changes(txn, written).await?))
+    }
+}
