@@ -35,10 +35,11 @@ const LOCK_TIMEOUT: &str = "200ms";
 /// Where a batch is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    /// Writing its fast path.
+    /// Writing its fast path, to commit it when its turn comes.
     Writing,
-    /// Its fast path did not commit in turn: it is written again (on the fast path when it can,
-    /// else record by record) once the batch before it is done.
+    /// It will not commit what it is writing: the batch after it must roll back and wait for
+    /// [`Stage::Done`]. It is written again (on the fast path when it can, else record by
+    /// record) once the batch before it is done.
     Redoing,
     /// Committed: the next batch may take its turn.
     Done,
@@ -109,6 +110,9 @@ impl Catalog {
                     // shared one may hold ids the batch after this one has not committed).
                     signal.set(Stage::Redoing);
                     previous.done().await?;
+                    // Writing in turn again: the batch after may wait for this attempt (else a
+                    // redo would make every later batch redo too).
+                    signal.set(Stage::Writing);
                     outcome = self.fast_path_in_turn(&Mutex::default(), &events, None).await;
                 }
             }

@@ -1,6 +1,6 @@
 //! Who checks that the rows an import batch refers to exist. On PostgreSQL a batch may do it
 //! itself ([`ReferenceChecks::PerBatch`]): the per-row foreign-key triggers are off while it
-//! writes the events and their links (about 25 rows per event, each checked with a
+//! writes its units, venues, events and links (about 25 rows per event, each checked with a
 //! `SELECT ... FOR KEY SHARE`: half the server's work in an import), and the batch instead
 //! locks every distinct row it refers to with that same lock, once, and fails if any is
 //! missing. Rows it refers to cannot be deleted before it commits, as with the triggers; a
@@ -106,12 +106,12 @@ impl Referenced {
         Ok(Some(Referenced::default()))
     }
 
-    /// Notes the parent of a unit the batch inserts.
+    /// Notes the parent of a unit the batch names (it may insert the unit).
     pub(super) fn note_parent(&mut self, id: i64) {
         self.organizers.insert(id);
     }
 
-    /// Notes the country of a venue the batch inserts.
+    /// Notes the country of a venue the batch names (it may insert the venue).
     pub(super) fn note_country(&mut self, code: &str) {
         self.countries.insert(code.to_string());
     }
