@@ -146,8 +146,10 @@ async fn import_lines_pipelined(
             break Ok(());
         }
         if writing.len() >= IN_FLIGHT {
-            if let Err(error) = absorb(writing.pop_front(), &mut report).await {
-                break Err(error);
+            if let Some(oldest) = writing.pop_front() {
+                if let Err(error) = absorb(oldest, &mut report).await {
+                    break Err(error);
+                }
             }
         }
         let (signal, turn) = crate::catalog::pipeline::turn();
@@ -158,7 +160,7 @@ async fn import_lines_pipelined(
     // Batches in flight still commit or fail before the import stops.
     let mut first_error = outcome.err();
     while let Some(batch) = writing.pop_front() {
-        if let Err(error) = absorb(Some(batch), &mut report).await {
+        if let Err(error) = absorb(batch, &mut report).await {
             first_error.get_or_insert(error);
         }
     }
@@ -168,12 +170,11 @@ async fn import_lines_pipelined(
     }
 }
 
+/// Waits for a batch's task and adds its counts to the import's.
 async fn absorb(
-    writing: Option<tokio::task::JoinHandle<Result<ImportReport, CatalogError>>>,
+    writing: tokio::task::JoinHandle<Result<ImportReport, CatalogError>>,
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
-    if let Some(writing) = writing {
-        report.absorb(writing.await.context("an import batch's task failed")??);
-    }
+    report.absorb(writing.await.context("an import batch's task failed")??);
     Ok(())
 }
