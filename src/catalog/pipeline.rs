@@ -11,16 +11,16 @@
 //!
 //! A batch whose fast path does not commit beside its predecessor's (the predecessor fell back,
 //! or both wrote the same rows) rolls back, waits for the predecessor to finish and writes its
-//! fast path again; a batch whose fast path fails alone is written record by record, as in a
-//! sequential import. Fast-path transactions give up
-//! on any lock held longer than [`LOCK_TIMEOUT`] (two batches writing the same event wait for
-//! each other), below PostgreSQL's deadlock check: the later batch is then written after the
+//! fast path again. A batch whose fast path fails alone is written record by record, as in a
+//! sequential import, while no fast path runs ([`Pipeline`]). Fast-path transactions give up on
+//! any lock held longer than [`LOCK_TIMEOUT`] (two batches writing the same event wait for each
+//! other), below PostgreSQL's deadlock check: the later batch is then written after the
 //! earlier, so a later line still wins.
 
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{watch, Mutex, RwLock};
 
 use super::error::CatalogError;
 use super::references::{ReferenceChecks, Referenced};
@@ -43,6 +43,17 @@ enum Stage {
     Redoing,
     /// Committed: the next batch may take its turn.
     Done,
+}
+
+/// What the batches of one import share.
+#[derive(Debug, Default)]
+pub struct Pipeline {
+    /// Ids of taxonomy rows, learnt by the batches in order (some not yet committed).
+    cache: Mutex<WriteCache>,
+    /// Held shared by every fast-path transaction and alone by the record-by-record path, so
+    /// that path never waits for a row of a later batch's fast path while that batch waits for
+    /// one of its own: PostgreSQL's deadlock check could then abort one of its records.
+    writers: RwLock<()>,
 }
 
 /// What a batch watches of the batch before it.
@@ -90,19 +101,19 @@ impl Catalog {
         self.reference_checks == ReferenceChecks::PerBatch
     }
 
-    /// [`Catalog::import_batch_with`] for a batch that runs beside the one before it: `cache`
-    /// is shared by the import's batches, `previous` is the turn of the batch before (`None`
-    /// for the first) and `signal` tells the next batch where this one is.
+    /// [`Catalog::import_batch_with`] for a batch that runs beside the one before it:
+    /// `pipeline` is shared by the import's batches, `previous` is the turn of the batch before
+    /// (`None` for the first) and `signal` tells the next batch where this one is.
     pub async fn import_batch_in_turn(
         &self,
         records: Vec<NumberedRecord>,
-        cache: Arc<Mutex<WriteCache>>,
+        pipeline: Arc<Pipeline>,
         mut previous: Option<Turn>,
         signal: TurnSignal,
     ) -> Result<ImportReport, CatalogError> {
         let (mut report, lines, events) = self.resolve_records(records);
         if !events.is_empty() && bulk::eligible(&events) {
-            let mut outcome = self.fast_path_in_turn(&cache, &events, previous.as_mut()).await;
+            let mut outcome = self.fast_path_in_turn(&pipeline, &pipeline.cache, &events, previous.as_mut()).await;
             if !matches!(outcome, Ok(Some(_))) {
                 if let Some(mut previous) = previous.take() {
                     // Written beside the batch before, which did not commit in turn or wrote the
@@ -113,7 +124,7 @@ impl Catalog {
                     // Writing in turn again: the batch after may wait for this attempt (else a
                     // redo would make every later batch redo too).
                     signal.set(Stage::Writing);
-                    outcome = self.fast_path_in_turn(&Mutex::default(), &events, None).await;
+                    outcome = self.fast_path_in_turn(&pipeline, &Mutex::default(), &events, None).await;
                 }
             }
             match outcome {
@@ -138,12 +149,15 @@ impl Catalog {
         if let Some(previous) = previous.as_mut() {
             previous.done().await?;
         }
+        // Alone: the batch after this one sees it redoing, rolls back and waits for it.
+        let alone = pipeline.writers.write().await;
         // A cache of its own: the shared one may hold ids the batch after this one inserted and
         // has not committed, which the database's own checks on this path would refuse.
         let mut cache = WriteCache::default();
         let txn = self.db.begin().await?;
         self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
         commit(txn, &mut cache).await?;
+        drop(alone);
         signal.set(Stage::Done);
         self.announce().await;
         report.rejected.sort_by_key(|rejection| rejection.line);
@@ -156,10 +170,12 @@ impl Catalog {
     /// inserted.
     async fn fast_path_in_turn(
         &self,
+        pipeline: &Pipeline,
         cache: &Mutex<WriteCache>,
         events: &[ResolvedEvent],
         previous: Option<&mut Turn>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
+        let _writing = pipeline.writers.read().await;
         let txn = self.db.begin().await?;
         let outcome = self.write_in_turn(&txn, cache, events, previous).await;
         let outcome = match outcome {

@@ -132,7 +132,7 @@ async fn import_lines_pipelined(
 ) -> anyhow::Result<ImportReport> {
     /// Batches being written at once.
     const IN_FLIGHT: usize = 2;
-    let cache = std::sync::Arc::new(tokio::sync::Mutex::new(WriteCache::default()));
+    let pipeline = std::sync::Arc::new(crate::catalog::pipeline::Pipeline::default());
     let mut report = ImportReport::default();
     let mut writing = std::collections::VecDeque::new();
     let mut previous = None;
@@ -153,9 +153,10 @@ async fn import_lines_pipelined(
             }
         }
         let (signal, turn) = crate::catalog::pipeline::turn();
-        let (catalog, cache, previous) = (catalog.clone(), cache.clone(), previous.replace(turn));
-        writing
-            .push_back(tokio::spawn(async move { catalog.import_batch_in_turn(batch, cache, previous, signal).await }));
+        let (catalog, pipeline, previous) = (catalog.clone(), pipeline.clone(), previous.replace(turn));
+        writing.push_back(tokio::spawn(async move {
+            catalog.import_batch_in_turn(batch, pipeline, previous, signal).await
+        }));
     };
     // Batches in flight still commit or fail before the import stops.
     let mut first_error = outcome.err();
