@@ -1,6 +1,7 @@
 //! Imports of many small batches, which PostgreSQL writes two at a time: later lines win over
-//! earlier ones in other batches, the change log follows the input's order, and rows one batch
-//! inserts serve the next without duplicates or dangling references. SQLite writes the same
+//! earlier ones in other batches, the change log follows the input's order (also around a batch
+//! of bad lines only), and rows one batch inserts serve the next without duplicates or dangling
+//! references. SQLite writes the same
 //! inputs one batch at a time and must give the same catalogue.
 
 use sea_orm::{ConnectionTrait, Statement};
@@ -95,3 +96,19 @@ async fn rows_one_batch_inserts_serve_the_next(db: &TestDb) {
     assert_eq!((count("units"), count("halls"), count("topics")), (12, 12, 13), "each row inserted once");
 }
 db_test!(rows_one_batch_inserts_serve_the_next);
+
+async fn a_batch_of_only_bad_lines_between_good_ones_keeps_the_order(db: &TestDb) {
+    let catalog = db.catalog().await;
+    let good = |line: usize| format!(r#"{{"source_url": "mixed:{line}", "title": "Event {line}"}}"#);
+    let lines = [good(1), good(2), "{not json".to_string(), r#"{"title": ""}"#.to_string(), good(5), good(6)];
+    let report = convene::commands::import_lines(&catalog, lines.join("\n").as_bytes(), 2).await.expect("import runs");
+    assert_eq!(report.imported, 4);
+    let rejected: Vec<usize> = report.rejected.iter().map(|rejection| rejection.line).collect();
+    assert_eq!(rejected, [3, 4]);
+    let logged =
+        rows(&catalog, "SELECT e.source_url AS url FROM changes c JOIN events e ON e.id = c.event_id ORDER BY c.seq")
+            .await;
+    let urls: Vec<String> = logged.iter().map(|row| row.try_get::<String>("", "url").unwrap()).collect();
+    assert_eq!(urls, ["mixed:1", "mixed:2", "mixed:5", "mixed:6"]);
+}
+db_test!(a_batch_of_only_bad_lines_between_good_ones_keeps_the_order);

@@ -100,7 +100,6 @@ pub async fn write_batch(
 pub(super) struct EventsWritten {
     results: Vec<(i64, ChangeKind)>,
     stored: Vec<StoredEvent>,
-    now: chrono::DateTime<Utc>,
     /// The rows the events and links refer to, when the batch checks them itself.
     referenced: Option<Referenced>,
 }
@@ -347,7 +346,7 @@ pub(super) async fn write_events(
     ] {
         insert_rows(txn, table, &columns, rows).await?;
     }
-    Ok(EventsWritten { results, stored, now, referenced })
+    Ok(EventsWritten { results, stored, referenced })
 }
 
 /// Checks the rows the batch refers to (when it checks them itself) and records a change for
@@ -357,12 +356,15 @@ pub(super) async fn record_changes(
     txn: &DatabaseTransaction,
     written: EventsWritten,
 ) -> Result<BatchWritten, CatalogError> {
-    let EventsWritten { results, stored, now, referenced } = written;
+    let EventsWritten { results, stored, referenced } = written;
     // Checked here rather than as the rows are written, so the rows a pipelined batch takes
     // from the batch before it are checked once that batch has committed them.
     if let Some(referenced) = referenced {
         referenced.lock(txn).await?;
     }
+    // Stamped as the numbers are taken: a follower skips a gap below a change older than its
+    // grace, and a pipelined batch may have waited a whole batch since writing its events.
+    let now = Utc::now();
     let changes: Vec<Vec<Value>> =
         results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();
     let mut seqs: HashMap<i64, Option<i64>> = HashMap::new();

@@ -57,35 +57,51 @@ pub struct Pipeline {
 }
 
 /// What a batch watches of the batch before it.
+/// Each stage comes with the number of the attempt it belongs to, so a batch that started
+/// beside one attempt of the batch before does not commit after another.
 #[derive(Debug)]
-pub struct Turn(watch::Receiver<Stage>);
+pub struct Turn(watch::Receiver<(u32, Stage)>);
 
 /// What a batch tells the batch after it.
 #[derive(Debug)]
-pub struct TurnSignal(watch::Sender<Stage>);
+pub struct TurnSignal(watch::Sender<(u32, Stage)>);
 
 /// A batch's signal and the turn the next batch watches.
 pub fn turn() -> (TurnSignal, Turn) {
-    let (sender, receiver) = watch::channel(Stage::Writing);
+    let (sender, receiver) = watch::channel((0, Stage::Writing));
     (TurnSignal(sender), Turn(receiver))
 }
 
 impl TurnSignal {
     fn set(&self, stage: Stage) {
-        self.0.send_replace(stage);
+        self.0.send_modify(|(_, current)| *current = stage);
+    }
+
+    /// A new attempt at the fast path begins.
+    fn retry(&self) {
+        self.0.send_modify(|(attempt, stage)| (*attempt, *stage) = (*attempt + 1, Stage::Writing));
     }
 }
 
 impl Turn {
-    /// Waits until the batch before has committed its fast path (`true`) or given it up.
-    async fn committed(&mut self) -> Result<bool, CatalogError> {
-        let stage = self.0.wait_for(|stage| *stage != Stage::Writing).await.map_err(|_| stopped())?;
-        Ok(*stage == Stage::Done)
+    /// The attempt of the batch before that is under way.
+    fn attempt(&self) -> u32 {
+        self.0.borrow().0
+    }
+
+    /// Waits until that attempt of the batch before has committed (`true`) or was given up.
+    async fn committed(&mut self, attempt: u32) -> Result<bool, CatalogError> {
+        let current = self
+            .0
+            .wait_for(|(current, stage)| *current != attempt || *stage != Stage::Writing)
+            .await
+            .map_err(|_| stopped())?;
+        Ok(*current == (attempt, Stage::Done))
     }
 
     /// Waits until the batch before has committed, by either path.
     async fn done(&mut self) -> Result<(), CatalogError> {
-        self.0.wait_for(|stage| *stage == Stage::Done).await.map(|_| ()).map_err(|_| stopped())
+        self.0.wait_for(|(_, stage)| *stage == Stage::Done).await.map(|_| ()).map_err(|_| stopped())
     }
 }
 
@@ -112,7 +128,16 @@ impl Catalog {
         signal: TurnSignal,
     ) -> Result<ImportReport, CatalogError> {
         let (mut report, lines, events) = self.resolve_records(records);
-        if !events.is_empty() && bulk::eligible(&events) {
+        if events.is_empty() {
+            // Nothing to write: the batch after only waits for the one before.
+            if let Some(previous) = previous.as_mut() {
+                previous.done().await?;
+            }
+            signal.set(Stage::Done);
+            report.rejected.sort_by_key(|rejection| rejection.line);
+            return Ok(report);
+        }
+        if bulk::eligible(&events) {
             let mut outcome = self.fast_path_in_turn(&pipeline, &pipeline.cache, &events, previous.as_mut()).await;
             if !matches!(outcome, Ok(Some(_))) {
                 if let Some(mut previous) = previous.take() {
@@ -121,10 +146,15 @@ impl Catalog {
                     // shared one may hold ids the batch after this one has not committed).
                     signal.set(Stage::Redoing);
                     previous.done().await?;
-                    // Writing in turn again: the batch after may wait for this attempt (else a
-                    // redo would make every later batch redo too).
-                    signal.set(Stage::Writing);
-                    outcome = self.fast_path_in_turn(&pipeline, &Mutex::default(), &events, None).await;
+                    // A new attempt: a batch after this one that starts beside it may commit
+                    // after it (else a redo would make every later batch redo too).
+                    signal.retry();
+                    let own = Mutex::default();
+                    outcome = self.fast_path_in_turn(&pipeline, &own, &events, None).await;
+                    if matches!(outcome, Ok(Some(_))) {
+                        // What it learnt serves the batches after it.
+                        pipeline.cache.lock().await.absorb(own.into_inner());
+                    }
                 }
             }
             match outcome {
@@ -205,6 +235,7 @@ impl Catalog {
         previous: Option<&mut Turn>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")).await?;
+        let attempt = previous.as_ref().map(|previous| previous.attempt());
         let mut referenced = Referenced::begin(txn, self.reference_checks).await?;
         let known = {
             let mut cache = cache.lock().await;
@@ -212,8 +243,8 @@ impl Catalog {
             cache.clone()
         };
         let written = bulk::write_events(txn, &known, events, self.handoff.is_some(), referenced).await?;
-        if let Some(previous) = previous {
-            if !previous.committed().await? {
+        if let (Some(previous), Some(attempt)) = (previous, attempt) {
+            if !previous.committed(attempt).await? {
                 return Ok(None);
             }
         }

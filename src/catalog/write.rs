@@ -72,6 +72,13 @@ impl WriteCache {
         }
     }
 
+    /// Adds the ids another cache learnt in transactions that committed.
+    pub(crate) fn absorb(&mut self, other: WriteCache) {
+        for (table, ids) in other.ids {
+            self.ids.entry(table).or_default().extend(ids);
+        }
+    }
+
     /// The transaction that learnt the latest ids committed: keep them.
     pub fn committed(&mut self) {
         self.uncommitted.clear();
