@@ -2,11 +2,11 @@
 //! losing the rest, re-imports update in place, export then import rebuilds the catalogue, and
 //! batches never refer to rows deleted under them.
 
-use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::support::{import, query, schema, Backend, TestDb, SEED_EVENT};
+use crate::support::{import, query, schema, sql_rows, Backend, TestDb, SEED_EVENT};
 
 const EVENT_FIELDS: &str = "id slug title subtitle description eventType startDate endDate addedOn updatedAt sourceUrl
     organizer { name path parent { name } }
@@ -259,19 +259,15 @@ async fn rows_deleted_between_batches_are_looked_up_again(db: &TestDb) {
     assert_eq!(event["organizer"]["path"], json!(["OSCE", "Unit B"]));
     assert_eq!(event["venue"]["name"], "Hall B");
     // Nothing refers to a row that is gone.
-    let dangling = catalog
-        .db()
-        .query_one_raw(Statement::from_string(
-            catalog.db().get_database_backend(),
-            "SELECT (SELECT count(*) FROM event_topics WHERE topic_id NOT IN (SELECT id FROM topics))
+    let dangling = sql_rows(
+        &catalog,
+        "SELECT (SELECT count(*) FROM event_topics WHERE topic_id NOT IN (SELECT id FROM topics))
                   + (SELECT count(*) FROM event_audiences WHERE audience_id NOT IN (SELECT id FROM audiences))
                   + (SELECT count(*) FROM events WHERE organizer_id NOT IN (SELECT id FROM organizers))
                   + (SELECT count(*) FROM events WHERE venue_id NOT IN (SELECT id FROM venues)) AS dangling",
-        ))
-        .await
-        .expect("counting")
-        .expect("a row");
-    assert_eq!(dangling.try_get::<i64>("", "dangling").unwrap(), 0);
+    )
+    .await;
+    assert_eq!(dangling[0].try_get::<i64>("", "dangling").unwrap(), 0);
 }
 db_test!(rows_deleted_between_batches_are_looked_up_again);
 
@@ -327,15 +323,11 @@ async fn a_new_unit_under_a_deleted_cached_parent_gets_a_parent_that_exists(db: 
     assert_eq!((report.imported, report.rejected.len()), (1, 0), "{:?}", report.rejected);
     let event = event_by_source(db, &catalog, "x:2").await;
     assert_eq!(event["organizer"]["path"], json!(["OSCE", "Unit C"]));
-    let dangling = catalog
-        .db()
-        .query_one_raw(Statement::from_string(
-            catalog.db().get_database_backend(),
-            "SELECT count(*) AS dangling FROM organizers WHERE parent_id NOT IN (SELECT id FROM organizers)",
-        ))
-        .await
-        .expect("counting")
-        .expect("a row");
-    assert_eq!(dangling.try_get::<i64>("", "dangling").unwrap(), 0);
+    let dangling = sql_rows(
+        &catalog,
+        "SELECT count(*) AS dangling FROM organizers WHERE parent_id NOT IN (SELECT id FROM organizers)",
+    )
+    .await;
+    assert_eq!(dangling[0].try_get::<i64>("", "dangling").unwrap(), 0);
 }
 db_test!(a_new_unit_under_a_deleted_cached_parent_gets_a_parent_that_exists);

@@ -4,21 +4,15 @@
 //! references. SQLite writes the same
 //! inputs one batch at a time and must give the same catalogue.
 
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::support::{query, schema, TestDb};
+use crate::support::{query, schema, sql_rows as rows, TestDb};
 
 async fn import_in_batches(catalog: &convene::catalog::Catalog, lines: &[String], batch: usize) {
     let report =
         convene::commands::import_lines(catalog, lines.join("\n").as_bytes(), batch).await.expect("import runs");
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-}
-
-async fn rows(catalog: &convene::catalog::Catalog, sql: &str) -> Vec<sea_orm::QueryResult> {
-    let statement = Statement::from_string(catalog.db().get_database_backend(), sql.to_string());
-    catalog.db().query_all_raw(statement).await.expect("querying")
 }
 
 async fn titles_by_source(db: &TestDb, catalog: &convene::catalog::Catalog) -> Value {

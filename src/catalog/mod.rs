@@ -226,9 +226,7 @@ impl Catalog {
             false
         };
         if !written {
-            let txn = self.db.begin().await?;
-            self.write_one_by_one(&txn, cache, lines.into_iter().zip(events).collect(), &mut report).await?;
-            commit(txn, cache).await?;
+            self.write_one_by_one(cache, lines.into_iter().zip(events).collect(), &mut report).await?;
         }
         self.announce().await;
         report.rejected.sort_by_key(|rejection| rejection.line);
@@ -256,15 +254,15 @@ impl Catalog {
         (report, lines, events)
     }
 
-    /// The slow path of a batch: each record under its own savepoint, so a record the
-    /// database refuses is rejected alone with the reason.
+    /// The slow path of a batch, in a transaction of its own: each record under its own
+    /// savepoint, so a record the database refuses is rejected alone with the reason.
     async fn write_one_by_one(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
         cache: &mut WriteCache,
         resolved: Vec<(usize, resolve::ResolvedEvent)>,
         report: &mut ImportReport,
     ) -> Result<(), CatalogError> {
+        let txn = self.db.begin().await?;
         for (line, event) in resolved {
             let savepoint = txn.begin().await?;
             match write::write_event(&savepoint, cache, event, WriteMode::Upsert).await {
@@ -283,7 +281,7 @@ impl Catalog {
                 }
             }
         }
-        Ok(())
+        commit(txn, cache).await
     }
 
     /// Writes one record in its own transaction and returns the stored event: the path

@@ -26,7 +26,7 @@ use super::error::CatalogError;
 use super::references::{ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
 use super::write::WriteCache;
-use super::{bulk, commit, Catalog, ImportReport, NumberedRecord};
+use super::{bulk, Catalog, ImportReport, NumberedRecord};
 
 /// How long a fast-path statement waits for a row another transaction holds before the batch
 /// gives up and is written after the batch before it (PostgreSQL's `deadlock_timeout` is 1 s).
@@ -133,8 +133,8 @@ impl Catalog {
             if let Some(previous) = previous.as_mut() {
                 previous.done().await?;
             }
+            // Rejected while resolving, so already in line order.
             signal.set(Stage::Done);
-            report.rejected.sort_by_key(|rejection| rejection.line);
             return Ok(report);
         }
         if bulk::eligible(&events) {
@@ -183,10 +183,7 @@ impl Catalog {
         let alone = pipeline.writers.write().await;
         // A cache of its own: the shared one may hold ids the batch after this one inserted and
         // has not committed, which the database's own checks on this path would refuse.
-        let mut cache = WriteCache::default();
-        let txn = self.db.begin().await?;
-        self.write_one_by_one(&txn, &mut cache, lines.into_iter().zip(events).collect(), &mut report).await?;
-        commit(txn, &mut cache).await?;
+        self.write_one_by_one(&mut WriteCache::default(), lines.into_iter().zip(events).collect(), &mut report).await?;
         drop(alone);
         signal.set(Stage::Done);
         self.announce().await;

@@ -171,6 +171,12 @@ pub async fn import(catalog: &Catalog, ndjson: &str) -> convene::catalog::Import
     convene::commands::import_lines(catalog, ndjson.as_bytes(), 100).await.expect("import runs")
 }
 
+/// Runs SQL on the catalogue's database and returns its rows.
+pub async fn sql_rows(catalog: &Catalog, sql: &str) -> Vec<sea_orm::QueryResult> {
+    let statement = sea_orm::Statement::from_string(catalog.db().get_database_backend(), sql.to_string());
+    catalog.db().query_all_raw(statement).await.expect("querying")
+}
+
 /// Runs a query as a principal and returns the whole response (data and errors) as JSON.
 pub async fn query_as(
     schema: &ConveneSchema,
