@@ -69,6 +69,16 @@ fn document(
     }
 }
 
+/// Times the row `label` (see [`time`]) and prints its p50 and p99; only the rows whose label
+/// contains BENCH_ONLY when it is set, for profiling one query.
+fn row<T>(label: &str, runs: usize, work: impl FnMut() -> T) {
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !label.contains(&only)) {
+        return;
+    }
+    let (p50, p99) = time(runs, work);
+    println!("| {label} | p50 {:.1} ms, p99 {:.1} ms |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+}
+
 /// Times `runs` calls (times BENCH_RUNS, default 1, for profiling) and gives p50 and p99.
 fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, Duration) {
     let scale: usize = std::env::var("BENCH_RUNS").ok().and_then(|value| value.parse().ok()).unwrap_or(1);
@@ -145,25 +155,12 @@ async fn main() -> anyhow::Result<()> {
 
     let none = SearchFilter::default();
     let region_year = [FacetField::RegionSubregion, FacetField::Year];
-    let (p50, p99) = time(30, || index.stats("", &none, &region_year).unwrap());
-    println!(
-        "| eventStats [REGION, YEAR], no filter | p50 {:.1} ms, p99 {:.1} ms |",
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3
-    );
+    row("eventStats [REGION, YEAR], no filter", 30, || index.stats("", &none, &region_year).unwrap());
     let central_asia = SearchFilter { regions: vec!["143".into()], ..Default::default() };
-    let (p50, p99) = time(30, || index.stats("", &central_asia, &region_year).unwrap());
-    println!(
-        "| eventStats [REGION, YEAR], regions 143 | p50 {:.1} ms, p99 {:.1} ms |",
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3
-    );
-    let (p50, p99) = time(30, || index.stats("drug trafficking", &none, &region_year).unwrap());
-    println!(
-        "| eventStats [REGION, YEAR], query \"drug trafficking\" | p50 {:.1} ms, p99 {:.1} ms |",
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3
-    );
+    row("eventStats [REGION, YEAR], regions 143", 30, || index.stats("", &central_asia, &region_year).unwrap());
+    row("eventStats [REGION, YEAR], query \"drug trafficking\"", 30, || {
+        index.stats("drug trafficking", &none, &region_year).unwrap()
+    });
 
     for (label, filter) in [
         ("no filter", SearchFilter::default()),
@@ -176,12 +173,9 @@ async fn main() -> anyhow::Result<()> {
             after: None,
             limit: 21,
         };
-        let (p50, p99) = time(30, || index.list_by_date(&filter, order).unwrap());
-        println!(
-            "| events page by start date, {label} (21 ids + total) | p50 {:.1} ms, p99 {:.1} ms |",
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3
-        );
+        row(&format!("events page by start date, {label} (21 ids + total)"), 30, || {
+            index.list_by_date(&filter, order).unwrap()
+        });
     }
 
     let queries = [
@@ -201,12 +195,7 @@ async fn main() -> anyhow::Result<()> {
             facets: vec![FacetField::RegionSubregion, FacetField::Topic],
             ..Default::default()
         };
-        let (p50, p99) = time(20, || index.search(&request).unwrap());
-        println!(
-            "| search {text:?} (20 hits, 2 facets) | p50 {:.1} ms, p99 {:.1} ms |",
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3
-        );
+        row(&format!("search {text:?} (20 hits, 2 facets)"), 20, || index.search(&request).unwrap());
     }
     Ok(())
 }
