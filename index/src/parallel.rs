@@ -36,8 +36,9 @@ fn ranges(sizes: &[u32], threads: usize, min_range: u32) -> Vec<(u32, Range<DocI
     ranges
 }
 
-/// Collects the matches of one range of a segment; a whole segment goes through tantivy's own
-/// path (which keeps its block-at-a-time shortcuts).
+/// Collects the matches of one range of a segment. Word queries hand their matches over a
+/// window at a time; a whole segment counted without scores goes through tantivy's own path,
+/// which collects blocks of documents.
 fn collect_range<C: Collector>(
     collector: &C,
     weight: &dyn Weight,
@@ -45,22 +46,27 @@ fn collect_range<C: Collector>(
     reader: &SegmentReader,
     range: Range<DocId>,
 ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
-    if range.start == 0 && range.end >= reader.max_doc() {
+    let scoring = collector.requires_scoring();
+    if !scoring && range.start == 0 && range.end >= reader.max_doc() {
         return collector.collect_segment(weight, ordinal, reader);
     }
     let mut child = collector.for_segment(ordinal, reader)?;
-    let scoring = collector.requires_scoring();
     let alive = reader.alive_bitset();
-    let mut scorer = weight.scorer(reader, 1.0)?;
-    let mut doc = scorer.doc();
-    if doc < range.start {
-        doc = scorer.seek(range.start);
-    }
-    while doc != TERMINATED && doc < range.end {
+    let mut collect = |doc: DocId, score| {
         if alive.is_none_or(|alive| alive.is_alive(doc)) {
-            child.collect(doc, if scoring { scorer.score() } else { 0.0 });
+            child.collect(doc, if scoring { score } else { 0.0 });
         }
-        doc = scorer.advance();
+    };
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    if scorer.doc() < range.start {
+        scorer.seek(range.start);
+    }
+    if !crate::words::for_each_windowed(scorer.as_mut(), range.end, &mut collect) {
+        let mut doc = scorer.doc();
+        while doc != TERMINATED && doc < range.end {
+            collect(doc, if scoring { scorer.score() } else { 0.0 });
+            doc = scorer.advance();
+        }
     }
     Ok(child.harvest())
 }

@@ -3,16 +3,20 @@
 //! count ("order" or "boarder" for `border`, not "borders"): a broad word does not walk its
 //! matches a second time per field, and an exact match does not also score as its own typo.
 //! One walk of each field's terms serves the typo and the prefix automata, which are built
-//! once per query word and shared by every field ([`crate::word`] gathers the fields).
+//! once per query word and shared by every field ([`crate::word`] gathers the fields). The
+//! variants' postings are read a window of the word's scorer at a time, as its exact postings
+//! are ([`VariantPostings`]).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, SegmentReader, Term};
+use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
 
 use crate::analyzer::stem_of;
+use crate::word::{Window, HORIZON, WORDS};
 
 /// What a query word's variants are: its automata (typo, prefix) and its stem.
 pub struct Variants {
@@ -41,17 +45,13 @@ impl Variants {
         (!automata.is_empty()).then(|| Arc::new(Variants { automata, stem: stem.to_string() }))
     }
 
-    /// Calls `found` with every document of the segment holding a variant of the word in
-    /// `field` (a folded field), in no particular order and possibly more than once.
-    pub fn for_each_doc(
-        &self,
-        reader: &SegmentReader,
-        field: Field,
-        mut found: impl FnMut(DocId),
-    ) -> tantivy::Result<()> {
+    /// Opens the postings (documents only) of every variant of the word in `field` (a folded
+    /// field), each term once.
+    pub fn postings(&self, reader: &SegmentReader, field: Field) -> tantivy::Result<Vec<BlockSegmentPostings>> {
         let inverted = reader.inverted_index(field)?;
         let terms = inverted.terms();
         let mut seen = HashSet::new();
+        let mut postings = Vec::new();
         for automaton in &self.automata {
             let mut stream = terms.search(automaton).into_stream()?;
             while stream.advance() {
@@ -63,14 +63,150 @@ impl Variants {
                 if stem_of(word) == self.stem {
                     continue;
                 }
-                let mut postings =
-                    inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-                while !postings.docs().is_empty() {
-                    postings.docs().iter().for_each(|&doc| found(doc));
-                    postings.advance();
+                postings.push(inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
+            }
+        }
+        Ok(postings)
+    }
+}
+
+/// A variant term's postings in one field, read a decoded block of documents at a time.
+struct VariantTerm {
+    block: BlockSegmentPostings,
+    /// The current document's place in the block.
+    cursor: usize,
+    /// The bit of the term's field.
+    field: u8,
+}
+
+impl VariantTerm {
+    /// The current document, the block moved on when the cursor is past its end.
+    fn settle(&mut self) -> DocId {
+        loop {
+            if let Some(&doc) = self.block.docs().get(self.cursor) {
+                return doc;
+            }
+            if self.block.docs().is_empty() {
+                return TERMINATED;
+            }
+            self.block.advance();
+            self.cursor = 0;
+        }
+    }
+
+    /// Moves to the first document at or after `target`.
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.cursor = self.block.seek(target);
+        self.settle()
+    }
+}
+
+/// The word's typo and prefix variants in every folded field, read a window at a time like
+/// the exact postings: a range of a segment searched on its own thread reads only its own
+/// part, and nothing is allocated per segment.
+pub(crate) struct VariantPostings {
+    terms: Vec<VariantTerm>,
+    /// Each term's current document, checked once per window without touching its postings.
+    next: Vec<DocId>,
+    /// Per document of the window, the fields its variants were found in (zero between fills).
+    fields: Box<[u8; HORIZON as usize]>,
+    /// The sum of the boosts of the fields of each mask.
+    scores: [Score; 256],
+    /// The documents of all terms, counted once per term.
+    pub(crate) doc_freq: u32,
+}
+
+impl VariantPostings {
+    pub(crate) fn read(
+        reader: &SegmentReader,
+        variants: &Variants,
+        folded: &[(Field, Score)],
+        boost: Score,
+    ) -> tantivy::Result<Option<Self>> {
+        let mut terms = Vec::new();
+        let mut next = Vec::new();
+        let mut doc_freq = 0_u32;
+        for (position, (field, _)) in folded.iter().enumerate() {
+            for block in variants.postings(reader, *field)? {
+                doc_freq = doc_freq.saturating_add(block.doc_freq());
+                let mut term = VariantTerm { block, cursor: 0, field: 1 << position };
+                let first = term.settle();
+                if first != TERMINATED {
+                    terms.push(term);
+                    next.push(first);
                 }
             }
         }
-        Ok(())
+        if terms.is_empty() {
+            return Ok(None);
+        }
+        let mut scores = [0.0; 256];
+        for (mask, score) in scores.iter_mut().enumerate() {
+            *score = folded.iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, (_, b))| b).sum();
+            *score *= boost;
+        }
+        Ok(Some(VariantPostings { terms, next, fields: Box::new([0; HORIZON as usize]), scores, doc_freq }))
+    }
+
+    /// The first variant document not in a window yet, `TERMINATED` when there is none.
+    pub(crate) fn next_match(&self) -> DocId {
+        self.next.iter().copied().min().unwrap_or(TERMINATED)
+    }
+
+    /// Adds the variant documents of the window (from `start`, skipping those before it) to
+    /// its bits and, when scoring, their fields' boosts to its scores.
+    /// Not inlined: in the word's `fill_at` it made the exact postings' loop slower.
+    #[inline(never)]
+    pub(crate) fn fill(&mut self, window: &mut Window, start: DocId, scoring: bool) {
+        let horizon = window.horizon();
+        let mut found = [0_u64; WORDS];
+        for (next, term) in self.next.iter_mut().zip(&mut self.terms) {
+            if *next >= horizon {
+                continue;
+            }
+            if *next < start {
+                term.seek(start);
+            }
+            loop {
+                let docs = term.block.docs();
+                let mut cursor = term.cursor;
+                while let Some(&doc) = docs.get(cursor).filter(|&&doc| doc < horizon) {
+                    let delta = (doc - start) as usize & (HORIZON as usize - 1);
+                    found[delta / 64] |= 1 << (delta % 64);
+                    self.fields[delta] |= term.field;
+                    cursor += 1;
+                }
+                term.cursor = cursor;
+                if cursor < docs.len() {
+                    *next = docs[cursor];
+                    break;
+                }
+                *next = term.settle();
+                if *next >= horizon {
+                    break;
+                }
+            }
+        }
+        for (index, &bits) in found.iter().enumerate() {
+            window.bits[index] |= bits;
+            let mut bits = bits;
+            while bits != 0 {
+                let delta = index * 64 + bits.trailing_zeros() as usize;
+                let fields = std::mem::take(&mut self.fields[delta]);
+                if scoring {
+                    window.scores[delta] += self.scores[usize::from(fields)];
+                }
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    /// Skips the documents before `target`.
+    pub(crate) fn skip_to(&mut self, target: DocId) {
+        for (next, term) in self.next.iter_mut().zip(&mut self.terms) {
+            if *next < target {
+                *next = term.seek(target);
+            }
+        }
     }
 }

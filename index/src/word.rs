@@ -3,8 +3,9 @@
 //! fields at once. As a tantivy union of fourteen boxed scorers per word, every match paid
 //! virtual calls to `doc`, `score` and `advance` per field, and a variant matched in several
 //! fields was walked once per field; here a window of 4,096 documents is filled by direct
-//! loops over each field's postings, the variants join it a 64-bit word at a time, and a
-//! variant's score comes from one byte per document saying which fields it matched in.
+//! loops over each field's postings, and the variants' postings join it the same way
+//! ([`crate::variants::VariantPostings`]), a variant's score coming from the set of fields it
+//! matched in.
 
 use std::sync::Arc;
 
@@ -14,12 +15,12 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use crate::variants::Variants;
+use crate::variants::{VariantPostings, Variants};
 
 /// Documents per window (a multiple of 64).
-const HORIZON: u32 = 4_096;
+pub(crate) const HORIZON: u32 = 4_096;
 /// 64-bit words per window.
-const WORDS: usize = HORIZON as usize / 64;
+pub(crate) const WORDS: usize = HORIZON as usize / 64;
 
 /// A window of 4,096 documents from `start` (a multiple of 64): a bit per document found and
 /// a score summed per document, zero wherever the bit is unset. Documents come out in order.
@@ -61,6 +62,37 @@ impl Window {
         None
     }
 
+    /// Takes out the documents before `end` in order, calling `found` with each and its score;
+    /// false when the window may hold documents at or after `end`.
+    #[inline]
+    pub(crate) fn drain_before(&mut self, end: DocId, found: &mut impl FnMut(DocId, Score)) -> bool {
+        while self.word < WORDS {
+            let base = self.start.saturating_add(self.word as DocId * 64);
+            if base >= end {
+                return false;
+            }
+            let mut bits = self.bits[self.word];
+            let last = end - base < 64;
+            if last {
+                let before = (1_u64 << (end - base)) - 1;
+                self.bits[self.word] = bits & !before;
+                bits &= before;
+            } else {
+                self.bits[self.word] = 0;
+            }
+            while bits != 0 {
+                let delta = self.word * 64 + bits.trailing_zeros() as usize;
+                found(self.start + delta as DocId, std::mem::take(&mut self.scores[delta]));
+                bits &= bits - 1;
+            }
+            if last {
+                return false;
+            }
+            self.word += 1;
+        }
+        true
+    }
+
     /// Drops what is left of the window before `target`; all of it when `target` is past it.
     pub(crate) fn drop_before(&mut self, target: DocId) {
         let until = (target.saturating_sub(self.start) / 64).min(WORDS as DocId) as usize;
@@ -100,6 +132,27 @@ pub(crate) fn advance_window(scorer: &mut impl Windowed) -> DocId {
         if !scorer.refill() {
             scorer.set_current(TERMINATED, 0.0);
             return TERMINATED;
+        }
+    }
+}
+
+/// Calls `found` with every match from the current document to before `end`, in order, a
+/// window at a time instead of an `advance` per match; leaves the scorer on its first match at
+/// or after `end`.
+pub(crate) fn for_each_before(scorer: &mut (impl Windowed + Scorer), end: DocId, found: &mut impl FnMut(DocId, Score)) {
+    if scorer.current() >= end {
+        return;
+    }
+    let (doc, score) = (scorer.current(), scorer.score());
+    found(doc, score);
+    loop {
+        if !scorer.window().drain_before(end, found) {
+            advance_window(scorer);
+            return;
+        }
+        if !scorer.refill() {
+            scorer.set_current(TERMINATED, 0.0);
+            return;
         }
     }
 }
@@ -184,7 +237,7 @@ impl WordWeight {
             }
         }
         let variant = match &self.variants {
-            Some(variants) => VariantDocs::read(reader, variants, &self.folded, boost)?,
+            Some(variants) => VariantPostings::read(reader, variants, &self.folded, boost)?,
             None => None,
         };
         if exact.is_empty() && variant.is_none() {
@@ -229,57 +282,10 @@ impl Exact {
     }
 }
 
-/// The documents with a variant of the word in some field: a bit set, and per document a byte
-/// of the fields it matched in, whose sum of boosts `scores` holds.
-struct VariantDocs {
-    bits: Vec<u64>,
-    count: u32,
-    fields: Vec<u8>,
-    scores: [Score; 256],
-}
-
-impl VariantDocs {
-    fn read(
-        reader: &SegmentReader,
-        variants: &Variants,
-        folded: &[(Field, Score)],
-        boost: Score,
-    ) -> tantivy::Result<Option<Self>> {
-        let mut docs: Option<VariantDocs> = None;
-        for (position, (field, _)) in folded.iter().enumerate() {
-            variants.for_each_doc(reader, *field, |doc| {
-                let docs = docs.get_or_insert_with(|| VariantDocs {
-                    bits: vec![0; (reader.max_doc() as usize).div_ceil(64)],
-                    count: 0,
-                    fields: vec![0; reader.max_doc() as usize],
-                    scores: [0.0; 256],
-                });
-                docs.bits[doc as usize / 64] |= 1 << (doc % 64);
-                docs.fields[doc as usize] |= 1 << position;
-            })?;
-        }
-        if let Some(docs) = &mut docs {
-            docs.count = docs.bits.iter().map(|bits| bits.count_ones()).sum();
-            for (mask, score) in docs.scores.iter_mut().enumerate() {
-                *score = folded.iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, (_, b))| b).sum();
-                *score *= boost;
-            }
-        }
-        Ok(docs)
-    }
-
-    /// The first variant document at or after `from`, or `TERMINATED`.
-    fn next(&self, from: DocId) -> DocId {
-        crate::cached::next_in(&self.bits, from)
-    }
-}
-
 /// The scorer of a word in one segment (see the module's comment).
 pub struct WordScorer {
     exact: Vec<Exact>,
-    variant: Option<VariantDocs>,
-    /// Variant documents before this one are in the window or behind it.
-    variant_from: DocId,
+    variant: Option<VariantPostings>,
     scoring: bool,
     /// The exact matches found and their summed scores, with the variants' bits.
     pub(crate) window: Window,
@@ -290,13 +296,13 @@ pub struct WordScorer {
 impl WordScorer {
     /// A scorer before its first window: `advance` starts it (and [`crate::words`] fills its
     /// windows itself).
-    fn unstarted(exact: Vec<Exact>, variant: Option<VariantDocs>, scoring: bool) -> Self {
-        WordScorer { exact, variant, variant_from: 0, scoring, window: Window::new(), doc: 0, score: 0.0 }
+    fn unstarted(exact: Vec<Exact>, variant: Option<VariantPostings>, scoring: bool) -> Self {
+        WordScorer { exact, variant, scoring, window: Window::new(), doc: 0, score: 0.0 }
     }
 
     /// The first match not in a window yet, `TERMINATED` when there is none.
     pub(crate) fn next_match(&self) -> DocId {
-        let next_variant = self.variant.as_ref().map_or(TERMINATED, |variant| variant.next(self.variant_from));
+        let next_variant = self.variant.as_ref().map_or(TERMINATED, VariantPostings::next_match);
         self.exact.iter().map(|exact| exact.postings.doc()).fold(next_variant, DocId::min)
     }
 
@@ -311,7 +317,8 @@ impl WordScorer {
                 doc = exact.postings.seek(start);
             }
             while doc < horizon {
-                let delta = (doc - start) as usize;
+                // Below `HORIZON`: the masks only spare the bounds checks.
+                let delta = (doc - start) as usize & (HORIZON as usize - 1);
                 self.window.bits[delta / 64] |= 1 << (delta % 64);
                 if self.scoring {
                     self.window.scores[delta] += exact.score();
@@ -320,21 +327,9 @@ impl WordScorer {
             }
         }
         self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
-        if let Some(variant) = &self.variant {
-            // Windows start on a multiple of 64, so the variants' words are the window's words.
-            // Those before `variant_from` (skipped by a seek, in the window's first words) come
-            // back, and the seek steps over them again.
-            let first = start as usize / 64;
-            for (window, &bits) in self.window.bits.iter_mut().zip(variant.bits.iter().skip(first)) {
-                *window |= bits;
-            }
-            self.variant_from = self.variant_from.max(horizon);
+        if let Some(variant) = &mut self.variant {
+            variant.fill(&mut self.window, start, self.scoring);
         }
-    }
-
-    /// The variants' part of a document's score.
-    pub(crate) fn variant_score(&self, doc: DocId) -> Score {
-        self.variant.as_ref().map_or(0.0, |variant| variant.scores[usize::from(variant.fields[doc as usize])])
     }
 }
 
@@ -360,15 +355,14 @@ impl Windowed for WordScorer {
             }
         }
         self.exact.retain(|exact| exact.postings.doc() != TERMINATED);
-        self.variant_from = self.variant_from.max(target);
+        if let Some(variant) = &mut self.variant {
+            variant.skip_to(target);
+        }
     }
 
     #[inline]
     fn set_current(&mut self, doc: DocId, score: Score) {
-        self.doc = doc;
-        if self.scoring && doc != TERMINATED {
-            self.score = score + self.variant_score(doc);
-        }
+        (self.doc, self.score) = (doc, score);
     }
 
     fn current(&self) -> DocId {
@@ -390,7 +384,7 @@ impl DocSet for WordScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        let variants = self.variant.as_ref().map_or(0, |variant| variant.count);
+        let variants = self.variant.as_ref().map_or(0, |variant| variant.doc_freq);
         self.exact.iter().map(|exact| exact.postings.size_hint()).sum::<u32>().saturating_add(variants)
     }
 }

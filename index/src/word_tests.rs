@@ -96,6 +96,7 @@ fn a_word_scores_its_exact_fields_and_variants_and_seeks_as_it_advances() {
     assert!(all.len() > 4_000 && all.last().unwrap().0 > 8_000, "the matches span three windows");
 
     seeks_land_where_advancing_does(&*weight, reader, &all);
+    windows_hand_over_what_advancing_finds(&*weight, reader);
 
     // Without scores (stats), the same documents.
     let unscored = word.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
@@ -130,6 +131,29 @@ pub(crate) fn seeks_land_where_advancing_does(weight: &dyn Weight, reader: &Segm
                 assert_eq!(next, want);
             }
             target += stride;
+        }
+    }
+}
+
+/// Matches handed over a window at a time ([`crate::words::for_each_windowed`], as a range of
+/// a segment is collected) are those advancing finds in the range, with their scores, and the
+/// scorer is left on the first match after it, wherever the range starts and ends.
+pub(crate) fn windows_hand_over_what_advancing_finds(weight: &dyn Weight, reader: &SegmentReader) {
+    let all = advanced(&mut *weight.scorer(reader, 1.0).unwrap());
+    for start in [0, 70, 4_100] {
+        for end in [0, 1, 63, 64, 100, 4_095, 4_096, 5_000, 8_999, 9_000, TERMINATED] {
+            let mut scorer = weight.scorer(reader, 1.0).unwrap();
+            scorer.seek(start);
+            let mut found = Vec::new();
+            assert!(crate::words::for_each_windowed(&mut *scorer, end, &mut |doc, score| found.push((doc, score))));
+            let expected: Vec<_> = all.iter().filter(|(doc, _)| (start..end).contains(doc)).collect();
+            assert_eq!(found.len(), expected.len(), "from {start} to {end}");
+            for ((doc, score), (expected_doc, expected_score)) in found.iter().zip(expected) {
+                assert_eq!(doc, expected_doc, "from {start} to {end}");
+                assert!((score - expected_score).abs() < 1e-6, "from {start} to {end}, doc {doc}");
+            }
+            let next = all.iter().find(|(doc, _)| *doc >= end.max(start)).map_or(TERMINATED, |(doc, _)| *doc);
+            assert_eq!(scorer.doc(), next, "from {start} to {end}");
         }
     }
 }

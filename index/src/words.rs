@@ -8,7 +8,7 @@
 use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-use crate::word::{advance_window, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
+use crate::word::{advance_window, for_each_before, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
 
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
@@ -66,6 +66,19 @@ impl Weight for AllWordsWeight {
     }
 }
 
+/// Calls `found` with every match of `scorer` from its current document to before `end`, a
+/// window at a time, when it is a word or words scorer; false (and nothing called) otherwise.
+pub(crate) fn for_each_windowed(scorer: &mut dyn Scorer, end: DocId, found: &mut impl FnMut(DocId, Score)) -> bool {
+    if let Some(word) = scorer.downcast_mut::<WordScorer>() {
+        for_each_before(word, end, found);
+    } else if let Some(words) = scorer.downcast_mut::<AllWordsScorer>() {
+        for_each_before(words, end, found);
+    } else {
+        return false;
+    }
+    true
+}
+
 /// Broad words intersected window by window.
 struct AllWordsScorer {
     words: Vec<WordScorer>,
@@ -108,9 +121,7 @@ impl Windowed for AllWordsScorer {
                     let mut bits = bits;
                     while bits != 0 {
                         let delta = index * 64 + bits.trailing_zeros() as usize;
-                        let doc = start + delta as DocId;
-                        self.window.scores[delta] =
-                            self.words.iter().map(|word| word.window.scores[delta] + word.variant_score(doc)).sum();
+                        self.window.scores[delta] = self.words.iter().map(|word| word.window.scores[delta]).sum();
                         bits &= bits - 1;
                     }
                 }
@@ -171,7 +182,9 @@ mod tests {
     use super::{AllWordsQuery, AllWordsScorer};
     use crate::analyzer::stem_of;
     use crate::query::word_query;
-    use crate::word::tests::{advanced, index, seeks_land_where_advancing_does};
+    use crate::word::tests::{
+        advanced, index, seeks_land_where_advancing_does, windows_hand_over_what_advancing_finds,
+    };
 
     #[test]
     fn words_intersect_as_tantivy_intersects_them() {
@@ -203,6 +216,9 @@ mod tests {
                 assert!((score - expected_score).abs() < 1e-4, "{texts:?}, doc {doc}: {score} vs {expected_score}");
             }
             seeks_land_where_advancing_does(&*weight, reader, &found);
+            if windows {
+                windows_hand_over_what_advancing_finds(&*weight, reader);
+            }
         }
     }
 }
