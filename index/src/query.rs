@@ -169,8 +169,10 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
         .filter(|_| still_typing);
     let mut occurs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words = Vec::new();
-    // The words that must match, outside `OR` groups: one scorer intersects them all.
+    // The words that must match, outside `OR` groups, and the single words excluded: one
+    // scorer intersects the first and takes out the second.
     let mut required: Vec<WordQuery> = Vec::new();
+    let mut excluded: Vec<WordQuery> = Vec::new();
     for (position, clause) in clauses.iter().enumerate() {
         let plain = !clause.negated && clause.alternatives.len() == 1;
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -195,6 +197,8 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
                     }
                     if plain {
                         required.extend(parts);
+                    } else if clause.negated && clause.alternatives.len() == 1 && parts.len() == 1 {
+                        excluded.extend(parts);
                     } else if !parts.is_empty() {
                         let parts = parts.into_iter().map(|part| (Occur::Must, Box::new(part) as Box<dyn Query>));
                         alternatives.push((Occur::Should, Box::new(BooleanQuery::new(parts.collect()))));
@@ -225,10 +229,10 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
         let occur = if clause.negated { Occur::MustNot } else { Occur::Must };
         occurs.push((occur, Box::new(BooleanQuery::new(alternatives))));
     }
-    match required.len() {
-        0 => {}
-        1 => occurs.push((Occur::Must, Box::new(required.remove(0)))),
-        _ => occurs.push((Occur::Must, Box::new(AllWordsQuery { words: required }))),
+    match (required.len(), excluded.len()) {
+        (0, _) => occurs.extend(excluded.into_iter().map(|word| (Occur::MustNot, Box::new(word) as Box<dyn Query>))),
+        (1, 0) => occurs.push((Occur::Must, Box::new(required.remove(0)))),
+        _ => occurs.push((Occur::Must, Box::new(AllWordsQuery { words: required, excluded }))),
     }
     if !occurs.iter().any(|(occur, _)| *occur == Occur::Must) {
         occurs.push((Occur::Must, Box::new(AllQuery)));

@@ -3,9 +3,10 @@
 //! and intersected a 64-bit word at a time; tantivy's intersection instead leapfrogged the
 //! words through a `seek` per candidate, each stepping a window one match at a time. A rare
 //! word keeps tantivy's intersection, which skips the broad word's postings between its few
-//! matches instead of reading them all.
+//! matches instead of reading them all. Excluded words (`-word`) fill their windows for the
+//! same events and take their matches out, where tantivy's exclusion sought each candidate.
 
-use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Exclude, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
 use crate::word::{advance_window, for_each_before, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
@@ -13,21 +14,26 @@ use crate::word::{advance_window, for_each_before, seek_window, Window, Windowed
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
 
-/// Words that must all match.
+/// Words that must all match, and words that must not (`-word`: matched exactly, no typos).
 #[derive(Debug, Clone)]
 pub struct AllWordsQuery {
     pub words: Vec<WordQuery>,
+    pub excluded: Vec<WordQuery>,
 }
 
 impl Query for AllWordsQuery {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let words = self.words.iter().map(|word| word.word_weight(scoring)).collect::<tantivy::Result<_>>()?;
-        Ok(Box::new(AllWordsWeight { words, scoring: scoring.is_scoring_enabled() }))
+        // An excluded word only removes events: it is never scored.
+        let unscored = EnableScoring::disabled_from_schema(scoring.schema());
+        let excluded = self.excluded.iter().map(|word| word.word_weight(unscored)).collect::<tantivy::Result<_>>()?;
+        Ok(Box::new(AllWordsWeight { words, excluded, scoring: scoring.is_scoring_enabled() }))
     }
 }
 
 struct AllWordsWeight {
     words: Vec<WordWeight>,
+    excluded: Vec<WordWeight>,
     scoring: bool,
 }
 
@@ -40,18 +46,29 @@ impl Weight for AllWordsWeight {
                 None => return Ok(Box::new(EmptyScorer)),
             }
         }
+        let mut excluded = Vec::with_capacity(self.excluded.len());
+        for weight in &self.excluded {
+            excluded.extend(weight.word_scorer(reader, boost)?);
+        }
         let broad = words.iter().all(|word| word.size_hint().saturating_mul(DENSE) >= reader.max_doc());
         if !broad {
-            let started = words
-                .into_iter()
-                .map(|mut word| {
-                    word.advance();
-                    Box::new(word) as Box<dyn Scorer>
-                })
-                .collect();
-            return Ok(intersect_scorers(started, reader.num_docs()));
+            let started = |words: Vec<WordScorer>| -> Vec<Box<dyn Scorer>> {
+                words
+                    .into_iter()
+                    .map(|mut word| {
+                        word.advance();
+                        Box::new(word) as Box<dyn Scorer>
+                    })
+                    .collect()
+            };
+            let all = intersect_scorers(started(words), reader.num_docs());
+            return Ok(match excluded.is_empty() {
+                true => all,
+                false => Box::new(Exclude::new(all, started(excluded))),
+            });
         }
-        let mut scorer = AllWordsScorer { words, scoring: self.scoring, window: Window::new(), doc: 0, score: 0.0 };
+        let mut scorer =
+            AllWordsScorer { words, excluded, scoring: self.scoring, window: Window::new(), doc: 0, score: 0.0 };
         scorer.advance();
         Ok(Box::new(scorer))
     }
@@ -79,9 +96,10 @@ pub(crate) fn for_each_windowed(scorer: &mut dyn Scorer, end: DocId, found: &mut
     true
 }
 
-/// Broad words intersected window by window.
+/// Broad words intersected window by window, less the excluded words' windows.
 struct AllWordsScorer {
     words: Vec<WordScorer>,
+    excluded: Vec<WordScorer>,
     scoring: bool,
     /// The documents every word matched, and their summed scores.
     window: Window,
@@ -111,9 +129,13 @@ impl Windowed for AllWordsScorer {
                 word.fill_at(start);
             }
             self.window.reset(start);
+            for word in &mut self.excluded {
+                word.fill_at(start);
+            }
             let mut found = 0;
             for (index, bits) in self.window.bits.iter_mut().enumerate() {
-                *bits = self.words.iter().fold(u64::MAX, |all, word| all & word.window.bits[index]);
+                let all = self.words.iter().fold(u64::MAX, |all, word| all & word.window.bits[index]);
+                *bits = self.excluded.iter().fold(all, |all, word| all & !word.window.bits[index]);
                 found |= *bits;
             }
             if self.scoring && found != 0 {
@@ -126,7 +148,7 @@ impl Windowed for AllWordsScorer {
                     }
                 }
             }
-            for word in &mut self.words {
+            for word in self.words.iter_mut().chain(&mut self.excluded) {
                 word.window.drop_before(TERMINATED);
             }
             if found != 0 {
@@ -187,27 +209,34 @@ mod tests {
     };
 
     #[test]
-    fn words_intersect_as_tantivy_intersects_them() {
+    fn words_intersect_and_exclude_as_tantivy_does() {
         let index = index();
         let searcher = index.searcher();
         let reader = searcher.segment_reader(0);
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
-        // Broad pairs take the windows; `4002` is in one title, so that pair takes tantivy's
-        // intersection.
-        for (texts, windows) in [
-            (["border", "public"], true),
-            (["border", "house"], true),
-            (["house", "order"], true),
-            (["border", "4002"], false),
-        ] {
-            let words: Vec<_> =
-                texts.iter().map(|text| word_query(index.fields(), &stem_of(text), text, true, false).0).collect();
-            let all = AllWordsQuery { words: words.clone() };
+        // Broad words take the windows; `4002` is in one title, so its cases take tantivy's
+        // intersection (and exclusion).
+        let cases: [(&[&str], &[&str], bool); 8] = [
+            (&["border", "public"], &[], true),
+            (&["border", "house"], &[], true),
+            (&["house", "order"], &[], true),
+            (&["border", "4002"], &[], false),
+            (&["border"], &["house"], true),
+            (&["border", "public"], &["boarder", "borders"], true),
+            (&["border", "4002"], &["house"], false),
+            (&["4002"], &["house"], false),
+        ];
+        for (texts, excluded, windows) in cases {
+            let word = |text: &&str, typos| word_query(index.fields(), &stem_of(text), text, typos, false).0;
+            let words: Vec<_> = texts.iter().map(|text| word(text, true)).collect();
+            let excluded: Vec<_> = excluded.iter().map(|text| word(text, false)).collect();
+            let all = AllWordsQuery { words: words.clone(), excluded: excluded.clone() };
             let weight = all.weight(scoring).unwrap();
             assert_eq!(weight.scorer(reader, 1.0).unwrap().is::<AllWordsScorer>(), windows, "{texts:?}");
             let found = advanced(&mut *weight.scorer(reader, 1.0).unwrap());
-            let clauses = words.into_iter().map(|word| (Occur::Must, Box::new(word) as Box<dyn Query>)).collect();
-            let reference = BooleanQuery::new(clauses);
+            let must = words.into_iter().map(|word| (Occur::Must, Box::new(word) as Box<dyn Query>));
+            let must_not = excluded.into_iter().map(|word| (Occur::MustNot, Box::new(word) as Box<dyn Query>));
+            let reference = BooleanQuery::new(must.chain(must_not).collect());
             let expected = advanced(&mut *reference.weight(scoring).unwrap().scorer(reader, 1.0).unwrap());
             assert!(!found.is_empty(), "{texts:?}");
             assert_eq!(found.len(), expected.len(), "{texts:?}");
