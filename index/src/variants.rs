@@ -177,10 +177,6 @@ impl VariantPostings {
                     cursor += 1;
                 }
                 term.cursor = cursor;
-                if cursor < docs.len() {
-                    *next = docs[cursor];
-                    break;
-                }
                 *next = term.settle();
                 if *next >= horizon {
                     break;

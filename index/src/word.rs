@@ -71,21 +71,16 @@ impl Window {
             if base >= end {
                 return false;
             }
-            let mut bits = self.bits[self.word];
-            let last = end - base < 64;
-            if last {
-                let before = (1_u64 << (end - base)) - 1;
-                self.bits[self.word] = bits & !before;
-                bits &= before;
-            } else {
-                self.bits[self.word] = 0;
-            }
+            // The documents of this 64-bit word before `end`: all of them but in the last.
+            let before = if end - base < 64 { (1_u64 << (end - base)) - 1 } else { u64::MAX };
+            let mut bits = self.bits[self.word] & before;
+            self.bits[self.word] &= !before;
             while bits != 0 {
                 let delta = self.word * 64 + bits.trailing_zeros() as usize;
                 found(self.start + delta as DocId, std::mem::take(&mut self.scores[delta]));
                 bits &= bits - 1;
             }
-            if last {
+            if before != u64::MAX {
                 return false;
             }
             self.word += 1;
