@@ -178,24 +178,29 @@ async fn main() -> anyhow::Result<()> {
         });
     }
 
+    // The HTTP mix's queries, the words + filter one also without its filter.
     let queries = [
-        "border",
-        "drug trafficking",
-        "\"chemical precursors\"",
-        "trafickking",
-        "precurs",
-        "cybercrime workshop",
-        "elections -observation",
-        "police OR policing",
+        ("border", &none),
+        ("drug trafficking", &none),
+        ("\"chemical precursors\"", &none),
+        ("trafickking", &none),
+        ("precurs", &none),
+        ("cybercrime workshop", &none),
+        ("cybercrime workshop", &central_asia),
+        ("elections -observation", &none),
+        ("police OR policing", &none),
     ];
-    for text in queries {
+    for (text, filter) in queries {
         let request = SearchRequest {
             query: text.to_string(),
+            filter: filter.clone(),
             limit: 20,
             facets: vec![FacetField::RegionSubregion, FacetField::Topic],
             ..Default::default()
         };
-        row(&format!("search {text:?} (20 hits, 2 facets)"), 20, || index.search(&request).unwrap());
+        let filtered =
+            if filter.regions.is_empty() { String::new() } else { format!(", regions {}", filter.regions.join(" ")) };
+        row(&format!("search {text:?}{filtered} (20 hits, 2 facets)"), 20, || index.search(&request).unwrap());
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod highlight;
 mod ordinals;
 mod parallel;
+mod phrase;
 pub mod query;
 pub mod schema;
 pub mod search;

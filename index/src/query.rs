@@ -3,12 +3,13 @@
 //! `"phrases"` match in order, `-word` excludes and `OR` joins alternatives. Nothing the user
 //! types is an error: what is not syntax is searched as words.
 
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 use crate::analyzer::{folded, stemmed};
 use crate::highlight::MatchWord;
+use crate::phrase::PhraseQuery;
 use crate::schema::Fields;
 use crate::variants::Variants;
 use crate::word::WordQuery;
@@ -137,19 +138,19 @@ pub(crate) fn word_query(
     (query, word)
 }
 
-/// A phrase in any field, its words in order (stemmed).
-fn phrase_query(fields: &Fields, stems: &[String]) -> Box<dyn Query> {
-    let should: Vec<(Occur, Box<dyn Query>)> = fields
-        .text_fields()
+/// A phrase in any field, its words in order (stemmed): one scorer over every field for two
+/// words or more ([`PhraseQuery`]), a union of term queries for one.
+pub(crate) fn phrase_query(fields: &Fields, stems: &[String]) -> Box<dyn Query> {
+    let text_fields = fields.text_fields();
+    if stems.len() > 1 {
+        let fields = text_fields.iter().map(|field| (field.stemmed, field.weight * EXACT_BOOST)).collect();
+        return Box::new(PhraseQuery { fields, stems: stems.to_vec() });
+    }
+    let should: Vec<(Occur, Box<dyn Query>)> = text_fields
         .iter()
         .map(|field| {
-            let terms: Vec<Term> = stems.iter().map(|stem| Term::from_field_text(field.stemmed, stem)).collect();
-            let query: Box<dyn Query> = if terms.len() == 1 {
-                Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))
-            } else {
-                Box::new(PhraseQuery::new(terms))
-            };
-            (Occur::Should, Box::new(BoostQuery::new(query, field.weight * EXACT_BOOST)) as Box<dyn Query>)
+            let term = TermQuery::new(Term::from_field_text(field.stemmed, &stems[0]), IndexRecordOption::WithFreqs);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(term), field.weight * EXACT_BOOST)) as Box<dyn Query>)
         })
         .collect();
     Box::new(BooleanQuery::new(should))

@@ -9,6 +9,7 @@
 use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Exclude, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
+use crate::phrase::PhraseScorer;
 use crate::word::{advance_window, for_each_before, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
 
 /// A word is broad when it matches at least one event in this many.
@@ -84,12 +85,14 @@ impl Weight for AllWordsWeight {
 }
 
 /// Calls `found` with every match of `scorer` from its current document to before `end`, a
-/// window at a time, when it is a word or words scorer; false (and nothing called) otherwise.
+/// window at a time, when it is a word, words or phrase scorer; false (and nothing called) otherwise.
 pub(crate) fn for_each_windowed(scorer: &mut dyn Scorer, end: DocId, found: &mut impl FnMut(DocId, Score)) -> bool {
     if let Some(word) = scorer.downcast_mut::<WordScorer>() {
         for_each_before(word, end, found);
     } else if let Some(words) = scorer.downcast_mut::<AllWordsScorer>() {
         for_each_before(words, end, found);
+    } else if let Some(phrase) = scorer.downcast_mut::<PhraseScorer>() {
+        for_each_before(phrase, end, found);
     } else {
         return false;
     }
