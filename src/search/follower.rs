@@ -27,6 +27,29 @@ pub const BULK_HEAP_BYTES: usize = 256 * 1024 * 1024;
 const BULK_COMMIT_CHANGES: usize = 200_000;
 /// Changes read from the outbox per step.
 const STEP_CHANGES: u64 = 2_000;
+/// How much lower an import's indexing threads are scheduled than its storing (a nice value).
+const BULK_INDEXING_NICENESS: i32 = 10;
+
+/// Runs `work` on a thread of lower priority, so the threads it starts inherit that priority:
+/// tantivy's indexing threads, which a writer starts when it is made and after each commit.
+/// An import is searchable once its last batch is stored and indexed. Storing is a chain that
+/// waits for itself (each batch after the one before, on one SQLite writer or PostgreSQL's
+/// server processes), while indexing only has to keep up with it; at equal priority the
+/// indexing threads took their share of the 2 cores from the chain. A thread's nice value is
+/// its own on Linux and raising it needs no privilege; where it cannot be set, `work` runs at
+/// the usual priority.
+fn at_lower_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let thread = scope.spawn(|| {
+            if let Err(error) = rustix::process::setpriority_process(None, BULK_INDEXING_NICENESS) {
+                tracing::debug!(%error, "indexing at the usual priority");
+            }
+            work()
+        });
+        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// A server merges an index of more segments than this when it starts.
 pub const MAX_SEGMENTS_AT_START: usize = 8;
 /// A step slower than this is logged with where its time went.
@@ -77,8 +100,12 @@ impl Follower {
     /// than the indexing: a larger writer that commits every [`BULK_COMMIT_CHANGES`]. Call
     /// [`Follower::finish`] at the end; a crash before it leaves the index at its last
     /// commit, and the next follower replays from there.
+    ///
+    /// Its indexing threads run at a lower priority than the rest of the process (see
+    /// [`at_lower_priority`]).
     pub fn bulk(catalog: Catalog, index: Arc<SearchIndex>) -> Result<Self, convene_index::IndexError> {
-        let mut follower = Self::with_heap(catalog, index, BULK_HEAP_BYTES)?;
+        let writer = at_lower_priority(|| index.writer(BULK_HEAP_BYTES))?;
+        let mut follower = Self::with_writer(catalog, index, writer);
         follower.defer_commits = true;
         Ok(follower)
     }
@@ -89,9 +116,13 @@ impl Follower {
         heap_bytes: usize,
     ) -> Result<Self, convene_index::IndexError> {
         let writer = index.writer(heap_bytes)?;
+        Ok(Self::with_writer(catalog, index, writer))
+    }
+
+    fn with_writer(catalog: Catalog, index: Arc<SearchIndex>, writer: EventWriter) -> Self {
         let watermark = index.applied_seq().unwrap_or(0);
         let watermark_change = index.applied_change();
-        Ok(Follower {
+        Follower {
             notices: None,
             catalog,
             index,
@@ -102,7 +133,7 @@ impl Follower {
             defer_commits: false,
             uncommitted: 0,
             handoff: None,
-        })
+        }
     }
 
     /// Commits everything applied so far, merges the segments into one when there are more
@@ -129,8 +160,13 @@ impl Follower {
     fn commit_at(&mut self, watermark: i64, change: Option<&str>) -> anyhow::Result<()> {
         let (writer, index) = (&mut self.writer, self.index.clone());
         self.uncommitted = 0;
+        let bulk = self.defer_commits;
         tokio::task::block_in_place(|| -> anyhow::Result<()> {
-            writer.commit(watermark, change)?;
+            // A commit starts the writer's indexing threads again, from the committing thread.
+            match bulk {
+                true => at_lower_priority(|| writer.commit(watermark, change))?,
+                false => writer.commit(watermark, change)?,
+            }
             index.reload()?;
             Ok(())
         })
@@ -292,5 +328,26 @@ impl Follower {
     /// The catalogue it follows.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{at_lower_priority, BULK_INDEXING_NICENESS};
+
+    /// The calling thread's nice value, from `/proc` (field 19 of its `stat`).
+    fn niceness() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        fields[16].parse().unwrap()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn threads_started_at_lower_priority_inherit_it_and_the_caller_keeps_its_own() {
+        let before = niceness();
+        let started = at_lower_priority(|| std::thread::spawn(niceness).join().unwrap());
+        assert_eq!(started, (before + BULK_INDEXING_NICENESS).min(19));
+        assert_eq!(niceness(), before);
     }
 }
