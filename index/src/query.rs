@@ -140,7 +140,7 @@ pub(crate) fn word_query(
 
 /// A phrase in any field, its words in order (stemmed): one scorer over every field for two
 /// words or more ([`PhraseQuery`]), a union of term queries for one.
-pub(crate) fn phrase_query(fields: &Fields, stems: &[String]) -> Box<dyn Query> {
+fn phrase_query(fields: &Fields, stems: &[String]) -> Box<dyn Query> {
     let text_fields = fields.text_fields();
     if stems.len() > 1 {
         let fields = text_fields.iter().map(|field| (field.stemmed, field.weight * EXACT_BOOST)).collect();

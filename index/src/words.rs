@@ -85,7 +85,8 @@ impl Weight for AllWordsWeight {
 }
 
 /// Calls `found` with every match of `scorer` from its current document to before `end`, a
-/// window at a time, when it is a word, words or phrase scorer; false (and nothing called) otherwise.
+/// window at a time, when it is a word, words or phrase scorer; false (and nothing called)
+/// otherwise.
 pub(crate) fn for_each_windowed(scorer: &mut dyn Scorer, end: DocId, found: &mut impl FnMut(DocId, Score)) -> bool {
     if let Some(word) = scorer.downcast_mut::<WordScorer>() {
         for_each_before(word, end, found);
