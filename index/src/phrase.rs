@@ -18,7 +18,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Directory, DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use crate::word::{advance_window, seek_window, Window, Windowed, HORIZON};
+use crate::word::{windowed_scorer, Window, Windowed, HORIZON};
 
 /// Two or more stems in a row in any of `fields` (stemmed fields, with their boosts).
 #[derive(Debug, Clone)]
@@ -97,8 +97,7 @@ impl Weight for PhraseWeight {
         if fields.is_empty() {
             return Ok(Box::new(EmptyScorer));
         }
-        let mut scorer =
-            PhraseScorer { fields, window: Window::new(), doc: 0, score: 0.0, buffers: Buffers::default() };
+        let mut scorer = PhraseScorer { fields, window: Window::new(), buffers: Buffers::default() };
         scorer.advance();
         Ok(Box::new(scorer))
     }
@@ -211,8 +210,6 @@ struct Buffers {
 pub(crate) struct PhraseScorer {
     fields: Vec<FieldPhrase>,
     window: Window,
-    doc: DocId,
-    score: Score,
     buffers: Buffers,
 }
 
@@ -323,41 +320,16 @@ impl Windowed for PhraseScorer {
         }
         self.fields.retain(|field| field.candidate() != TERMINATED);
     }
-
-    #[inline]
-    fn set_current(&mut self, doc: DocId, score: Score) {
-        (self.doc, self.score) = (doc, score);
-    }
-
-    fn current(&self) -> DocId {
-        self.doc
-    }
 }
 
-impl DocSet for PhraseScorer {
-    fn advance(&mut self) -> DocId {
-        advance_window(self)
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        seek_window(self, target)
-    }
-
-    fn doc(&self) -> DocId {
-        self.doc
-    }
-
-    fn size_hint(&self) -> u32 {
+impl PhraseScorer {
+    fn hint(&self) -> u32 {
         let rarest = |field: &FieldPhrase| field.terms.iter().map(|term| term.block.doc_freq()).min().unwrap_or(0);
         self.fields.iter().map(rarest).sum()
     }
 }
 
-impl Scorer for PhraseScorer {
-    fn score(&mut self) -> Score {
-        self.score
-    }
-}
+windowed_scorer!(PhraseScorer);
 
 #[cfg(test)]
 #[path = "phrase_tests.rs"]

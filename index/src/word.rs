@@ -23,18 +23,23 @@ pub(crate) const HORIZON: u32 = 4_096;
 pub(crate) const WORDS: usize = HORIZON as usize / 64;
 
 /// A window of 4,096 documents from `start` (a multiple of 64): a bit per document found and
-/// a score summed per document, zero wherever the bit is unset. Documents come out in order.
+/// a score summed per document, zero wherever the bit is unset. Documents come out in order;
+/// the last one taken out is its scorer's current document.
 pub(crate) struct Window {
     pub(crate) bits: Box<[u64; WORDS]>,
     pub(crate) scores: Box<[Score; HORIZON as usize]>,
     start: DocId,
     /// The word documents come out of next; `WORDS` once the window is spent.
     word: usize,
+    /// The scorer's current document (`TERMINATED` once no match is left) and its score.
+    pub(crate) doc: DocId,
+    pub(crate) score: Score,
 }
 
 impl Window {
     pub(crate) fn new() -> Self {
-        Window { bits: Box::new([0; WORDS]), scores: Box::new([0.0; HORIZON as usize]), start: 0, word: WORDS }
+        let (bits, scores) = (Box::new([0; WORDS]), Box::new([0.0; HORIZON as usize]));
+        Window { bits, scores, start: 0, word: WORDS, doc: 0, score: 0.0 }
     }
 
     /// Starts an empty window at `start`.
@@ -48,18 +53,24 @@ impl Window {
         self.start.saturating_add(HORIZON)
     }
 
-    /// The next document found and its score, taken out of the window.
-    pub(crate) fn pop(&mut self) -> Option<(DocId, Score)> {
+    /// Takes the next document found out of the window and makes it the current one.
+    pub(crate) fn pop(&mut self) -> Option<DocId> {
         while self.word < WORDS {
             let bits = self.bits[self.word];
             if bits != 0 {
                 self.bits[self.word] = bits & (bits - 1);
                 let delta = self.word * 64 + bits.trailing_zeros() as usize;
-                return Some((self.start + delta as DocId, std::mem::take(&mut self.scores[delta])));
+                (self.doc, self.score) = (self.start + delta as DocId, std::mem::take(&mut self.scores[delta]));
+                return Some(self.doc);
             }
             self.word += 1;
         }
         None
+    }
+
+    /// No match is left: the current document is `TERMINATED`.
+    pub(crate) fn terminate(&mut self) {
+        (self.doc, self.score) = (TERMINATED, 0.0);
     }
 
     /// Takes out the documents before `end` in order, calling `found` with each and its score;
@@ -102,30 +113,56 @@ impl Window {
     }
 }
 
-/// A scorer whose matches come out of a [`Window`] it refills from its postings: the word
-/// scorer and the all-words scorer advance and seek through [`advance_window`] and
-/// [`seek_window`].
+/// A scorer whose matches come out of a [`Window`] it refills from its postings: the word,
+/// all-words and phrase scorers, whose `DocSet` and `Scorer` come from [`windowed_scorer`].
 pub(crate) trait Windowed {
     fn window(&mut self) -> &mut Window;
     /// Fills the next window; false when no match is left.
     fn refill(&mut self) -> bool;
     /// Skips the matches before `target` that are not in a window yet.
     fn skip_to(&mut self, target: DocId);
-    /// Makes a match taken out of the window (or `TERMINATED`) the current document.
-    fn set_current(&mut self, doc: DocId, score: Score);
-    fn current(&self) -> DocId;
 }
+
+/// `DocSet` and `Scorer` for a [`Windowed`] scorer with a `window` field and a
+/// `hint(&self) -> u32` method (its `size_hint`).
+macro_rules! windowed_scorer {
+    ($scorer:ty) => {
+        impl tantivy::DocSet for $scorer {
+            fn advance(&mut self) -> tantivy::DocId {
+                $crate::word::advance_window(self)
+            }
+
+            fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
+                $crate::word::seek_window(self, target)
+            }
+
+            fn doc(&self) -> tantivy::DocId {
+                self.window.doc
+            }
+
+            fn size_hint(&self) -> u32 {
+                self.hint()
+            }
+        }
+
+        impl tantivy::query::Scorer for $scorer {
+            fn score(&mut self) -> tantivy::Score {
+                self.window.score
+            }
+        }
+    };
+}
+pub(crate) use windowed_scorer;
 
 /// [`DocSet::advance`] of a [`Windowed`] scorer.
 #[inline]
 pub(crate) fn advance_window(scorer: &mut impl Windowed) -> DocId {
     loop {
-        if let Some((doc, score)) = scorer.window().pop() {
-            scorer.set_current(doc, score);
+        if let Some(doc) = scorer.window().pop() {
             return doc;
         }
         if !scorer.refill() {
-            scorer.set_current(TERMINATED, 0.0);
+            scorer.window().terminate();
             return TERMINATED;
         }
     }
@@ -134,19 +171,19 @@ pub(crate) fn advance_window(scorer: &mut impl Windowed) -> DocId {
 /// Calls `found` with every match from the current document to before `end`, in order, a
 /// window at a time instead of an `advance` per match; leaves the scorer on its first match at
 /// or after `end`.
-pub(crate) fn for_each_before(scorer: &mut (impl Windowed + Scorer), end: DocId, found: &mut impl FnMut(DocId, Score)) {
-    if scorer.current() >= end {
+pub(crate) fn for_each_before(scorer: &mut impl Windowed, end: DocId, found: &mut impl FnMut(DocId, Score)) {
+    let window = scorer.window();
+    if window.doc >= end {
         return;
     }
-    let (doc, score) = (scorer.current(), scorer.score());
-    found(doc, score);
+    found(window.doc, window.score);
     loop {
         if !scorer.window().drain_before(end, found) {
             advance_window(scorer);
             return;
         }
         if !scorer.refill() {
-            scorer.set_current(TERMINATED, 0.0);
+            scorer.window().terminate();
             return;
         }
     }
@@ -155,17 +192,17 @@ pub(crate) fn for_each_before(scorer: &mut (impl Windowed + Scorer), end: DocId,
 /// [`DocSet::seek`] of a [`Windowed`] scorer: what is left of the window before `target` is
 /// dropped, the postings skip past it when it is beyond the window, then the scorer advances.
 pub(crate) fn seek_window(scorer: &mut impl Windowed, target: DocId) -> DocId {
-    if scorer.current() >= target {
-        return scorer.current();
+    if scorer.window().doc >= target {
+        return scorer.window().doc;
     }
     scorer.window().drop_before(target);
     if target >= scorer.window().horizon() {
         scorer.skip_to(target);
     }
-    while scorer.current() < target {
+    while scorer.window().doc < target {
         advance_window(scorer);
     }
-    scorer.current()
+    scorer.window().doc
 }
 
 /// A word in every field: `exact` terms (stemmed fields) with their boosts, and the word's
@@ -284,15 +321,13 @@ pub struct WordScorer {
     scoring: bool,
     /// The exact matches found and their summed scores, with the variants' bits.
     pub(crate) window: Window,
-    doc: DocId,
-    score: Score,
 }
 
 impl WordScorer {
     /// A scorer before its first window: `advance` starts it (and [`crate::words`] fills its
     /// windows itself).
     fn unstarted(exact: Vec<Exact>, variant: Option<VariantPostings>, scoring: bool) -> Self {
-        WordScorer { exact, variant, scoring, window: Window::new(), doc: 0, score: 0.0 }
+        WordScorer { exact, variant, scoring, window: Window::new() }
     }
 
     /// The first match not in a window yet, `TERMINATED` when there is none.
@@ -354,41 +389,16 @@ impl Windowed for WordScorer {
             variant.skip_to(target);
         }
     }
-
-    #[inline]
-    fn set_current(&mut self, doc: DocId, score: Score) {
-        (self.doc, self.score) = (doc, score);
-    }
-
-    fn current(&self) -> DocId {
-        self.doc
-    }
 }
 
-impl DocSet for WordScorer {
-    fn advance(&mut self) -> DocId {
-        advance_window(self)
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        seek_window(self, target)
-    }
-
-    fn doc(&self) -> DocId {
-        self.doc
-    }
-
-    fn size_hint(&self) -> u32 {
+impl WordScorer {
+    fn hint(&self) -> u32 {
         let variants = self.variant.as_ref().map_or(0, |variant| variant.doc_freq);
         self.exact.iter().map(|exact| exact.postings.size_hint()).sum::<u32>().saturating_add(variants)
     }
 }
 
-impl Scorer for WordScorer {
-    fn score(&mut self) -> Score {
-        self.score
-    }
-}
+windowed_scorer!(WordScorer);
 
 #[cfg(test)]
 #[path = "word_tests.rs"]

@@ -10,7 +10,7 @@ use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Exclude, Exp
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
 use crate::phrase::PhraseScorer;
-use crate::word::{advance_window, for_each_before, seek_window, Window, Windowed, WordQuery, WordScorer, WordWeight};
+use crate::word::{for_each_before, windowed_scorer, Window, Windowed, WordQuery, WordScorer, WordWeight};
 
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
@@ -68,8 +68,7 @@ impl Weight for AllWordsWeight {
                 false => Box::new(Exclude::new(all, started(excluded))),
             });
         }
-        let mut scorer =
-            AllWordsScorer { words, excluded, scoring: self.scoring, window: Window::new(), doc: 0, score: 0.0 };
+        let mut scorer = AllWordsScorer { words, excluded, scoring: self.scoring, window: Window::new() };
         scorer.advance();
         Ok(Box::new(scorer))
     }
@@ -107,8 +106,6 @@ struct AllWordsScorer {
     scoring: bool,
     /// The documents every word matched, and their summed scores.
     window: Window,
-    doc: DocId,
-    score: Score,
 }
 
 impl Windowed for AllWordsScorer {
@@ -166,40 +163,15 @@ impl Windowed for AllWordsScorer {
             word.skip_to(target);
         }
     }
-
-    #[inline]
-    fn set_current(&mut self, doc: DocId, score: Score) {
-        (self.doc, self.score) = (doc, score);
-    }
-
-    fn current(&self) -> DocId {
-        self.doc
-    }
 }
 
-impl DocSet for AllWordsScorer {
-    fn advance(&mut self) -> DocId {
-        advance_window(self)
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        seek_window(self, target)
-    }
-
-    fn doc(&self) -> DocId {
-        self.doc
-    }
-
-    fn size_hint(&self) -> u32 {
+impl AllWordsScorer {
+    fn hint(&self) -> u32 {
         self.words.iter().map(WordScorer::size_hint).min().unwrap_or(0)
     }
 }
 
-impl Scorer for AllWordsScorer {
-    fn score(&mut self) -> Score {
-        self.score
-    }
-}
+windowed_scorer!(AllWordsScorer);
 
 #[cfg(test)]
 mod tests {
