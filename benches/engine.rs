@@ -101,13 +101,13 @@ fn build(dir: &std::path::Path, reference: &Reference, events: usize) -> anyhow:
     for (position, record) in convene::generate::generate(events, 1).enumerate() {
         writer.upsert(&document(reference, &mut organizers, position as u64 + 1, record))?;
     }
-    // As a Convene import ends: one segment when it left more than there are search threads.
+    // As a Convene import ends: one segment per search thread when it left more.
     writer.commit_merged(events as i64, None)?;
     index.reload()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");
     println!(
-        "| generate + index + commit + merge into one segment | {:.1} s ({:.0} events/s) |",
+        "| generate + index + commit + merge into one segment per core | {:.1} s ({:.0} events/s) |",
         indexing.as_secs_f64(),
         events as f64 / indexing.as_secs_f64()
     );

@@ -74,26 +74,39 @@ impl EventWriter {
 
     /// The end of a bulk load (an import, a rebuild): commits like [`EventWriter::commit`],
     /// then, when the load left more segments than there are search threads, merges them into
-    /// one, as Elasticsearch users force-merge after a bulk load. Each segment costs every
-    /// search its own term lookups and typo expansions, while up to one segment per thread
-    /// costs nothing (a large segment is searched in ranges, one per thread). The merges the
-    /// load's commits started run to their end first, and the last commit starts none, so no
-    /// document is merged twice at the end. Closes the writer; returns how many segments were
-    /// merged (0 for none).
+    /// one segment per search thread, as Elasticsearch users force-merge after a bulk load.
+    /// Each segment costs every search its own term lookups and typo expansions, while up to
+    /// one segment per thread costs nothing: searches take a segment per thread, or a large
+    /// segment in ranges, one per thread. The groups hold about as many events each and merge
+    /// at the same time, one per core, where one merge into a single segment kept one core busy
+    /// and left the other idle at the end of every import (6 segments of a 300k import: 8.6 s).
+    /// The merges the load's commits started run to their end first, and the last commit
+    /// starts none, so no document is merged twice at the end. Closes the writer; returns how
+    /// many segments were merged (0 for none).
     pub fn commit_merged(mut self, seq: i64, change: Option<&str>) -> Result<usize, IndexError> {
         self.keep_segments();
         self.commit(seq, change)?;
         let index = self.writer.index().clone();
         self.writer.wait_merging_threads()?;
-        let segments = index.searchable_segment_ids()?;
-        if segments.len() <= crate::parallel::search_threads(&index) {
+        let segments = index.searchable_segment_metas()?;
+        let threads = crate::parallel::search_threads(&index);
+        if segments.len() <= threads {
             return Ok(0);
         }
-        // Merging needs no indexing memory: the smallest writer tantivy allows.
+        let groups: Vec<Vec<tantivy::index::SegmentId>> =
+            balanced_groups(segments.iter().map(|meta| (meta.id(), meta.num_docs())).collect(), threads)
+                .into_iter()
+                .filter(|group| group.len() > 1)
+                .collect();
+        // Merging needs no indexing memory: the smallest writer tantivy allows. Its merges run
+        // on tantivy's pool of merge threads, so the groups merge side by side.
         let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_WRITER_BYTES)?;
-        writer.merge(&segments).wait()?;
+        let merges: Vec<_> = groups.iter().map(|group| writer.merge(group)).collect();
+        for merge in merges {
+            merge.wait()?;
+        }
         writer.wait_merging_threads()?;
-        Ok(segments.len())
+        Ok(groups.iter().map(Vec::len).sum())
     }
 
     /// Merges every segment into one and waits for it.
@@ -127,5 +140,33 @@ impl EventWriter {
     pub fn clear(&mut self) -> Result<(), IndexError> {
         self.writer.delete_all_documents()?;
         Ok(())
+    }
+}
+
+/// Splits segments (an id and its documents) into at most `groups` groups of about as many
+/// documents each: the largest segment first, each into the group that holds the fewest so far.
+fn balanced_groups<T>(mut segments: Vec<(T, u32)>, groups: usize) -> Vec<Vec<T>> {
+    segments.sort_by_key(|(_, docs)| std::cmp::Reverse(*docs));
+    let mut filled: Vec<(u64, Vec<T>)> = (0..groups.max(1)).map(|_| (0, Vec::new())).collect();
+    for (segment, docs) in segments {
+        let lightest = filled.iter_mut().min_by_key(|(total, _)| *total).expect("at least one group");
+        lightest.0 += u64::from(docs);
+        lightest.1.push(segment);
+    }
+    filled.into_iter().map(|(_, group)| group).filter(|group| !group.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_groups;
+
+    #[test]
+    fn segments_split_into_groups_of_about_as_many_documents() {
+        let segments = vec![("a", 100), ("b", 90), ("c", 60), ("d", 50), ("e", 40), ("f", 10)];
+        let groups = balanced_groups(segments, 2);
+        assert_eq!(groups, vec![vec!["a", "d", "e"], vec!["b", "c", "f"]]);
+        // Never more groups than segments, and never an empty one.
+        assert_eq!(balanced_groups(vec![("a", 5)], 2), vec![vec!["a"]]);
+        assert_eq!(balanced_groups(vec![("a", 5), ("b", 7)], 1), vec![vec!["b", "a"]]);
     }
 }

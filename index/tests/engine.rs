@@ -256,7 +256,7 @@ fn one_event_per_segment(count: u64) -> (SearchIndex, convene_index::EventWriter
 }
 
 #[test]
-fn a_bulk_load_of_more_segments_than_search_threads_ends_in_one() {
+fn a_bulk_load_of_more_segments_than_search_threads_ends_in_one_per_thread() {
     let segments = |index: &SearchIndex| index.searcher().segment_readers().len();
     let threads = SearchIndex::in_memory().search_threads();
     let many = threads as u64 + 2;
@@ -264,7 +264,9 @@ fn a_bulk_load_of_more_segments_than_search_threads_ends_in_one() {
     assert_eq!(segments(&index), many as usize);
     assert_eq!(writer.commit_merged(99, Some("last")).unwrap(), many as usize, "segments merged");
     index.reload().unwrap();
-    assert_eq!(segments(&index), 1);
+    assert_eq!(segments(&index), threads);
+    let sizes: Vec<u32> = index.searcher().segment_readers().iter().map(|reader| reader.num_docs()).collect();
+    assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "as many events each: {sizes:?}");
     assert_eq!((index.applied_seq(), index.applied_change()), (Some(99), Some("last".to_string())));
     let found = index.search(&SearchRequest { query: "course".into(), ..Default::default() }).unwrap();
     assert_eq!(found.total_hits, many, "every event is still found");

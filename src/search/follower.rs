@@ -147,8 +147,8 @@ impl Follower {
         }
     }
 
-    /// Commits everything applied so far, merges the segments into one when there are more
-    /// than search threads ([`convene_index::EventWriter::commit_merged`]: a 1M import leaves
+    /// Commits everything applied so far, merges the segments into one per search thread when
+    /// there are more than search threads ([`convene_index::EventWriter::commit_merged`]: a 1M import leaves
     /// about six, and each costs every search its own term lookups), and makes the result
     /// searchable.
     pub fn finish(self) -> anyhow::Result<()> {
@@ -160,7 +160,7 @@ impl Follower {
                 tracing::info!(
                     segments = merged,
                     seconds = started.elapsed().as_secs_f64(),
-                    "merged the index's segments into one"
+                    "merged the index's segments, one per search thread"
                 );
             }
             index.reload()?;
