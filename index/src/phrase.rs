@@ -18,7 +18,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Directory, DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use crate::word::{windowed_scorer, Window, Windowed, HORIZON};
+use crate::word::{explain_by_seeking, windowed_scorer, Window, Windowed, HORIZON};
 
 /// Two or more stems in a row in any of `fields` (stemmed fields, with their boosts).
 #[derive(Debug, Clone)]
@@ -103,12 +103,7 @@ impl Weight for PhraseWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("the phrase in any field", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} does not have the phrase")))
-        }
+        explain_by_seeking(self, reader, doc, "the phrase in any field", "the phrase")
     }
 }
 

@@ -154,6 +154,23 @@ macro_rules! windowed_scorer {
 }
 pub(crate) use windowed_scorer;
 
+/// [`Weight::explain`] for this crate's scorers: `doc`'s score, described as `matched`, when
+/// the weight's scorer reaches it; an error saying `doc` does not have `what` otherwise.
+pub(crate) fn explain_by_seeking(
+    weight: &dyn Weight,
+    reader: &SegmentReader,
+    doc: DocId,
+    matched: &'static str,
+    what: &str,
+) -> tantivy::Result<Explanation> {
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    if scorer.seek(doc) == doc {
+        Ok(Explanation::new(matched, scorer.score()))
+    } else {
+        Err(TantivyError::InvalidArgument(format!("document {doc} does not have {what}")))
+    }
+}
+
 /// [`DocSet::advance`] of a [`Windowed`] scorer.
 #[inline]
 pub(crate) fn advance_window(scorer: &mut impl Windowed) -> DocId {
@@ -291,12 +308,7 @@ impl Weight for WordWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("the word in any field, exactly or as a variant", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} does not have the word")))
-        }
+        explain_by_seeking(self, reader, doc, "the word in any field, exactly or as a variant", "the word")
     }
 }
 

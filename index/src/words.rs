@@ -7,10 +7,12 @@
 //! same events and take their matches out, where tantivy's exclusion sought each candidate.
 
 use tantivy::query::{intersect_scorers, EmptyScorer, EnableScoring, Exclude, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use crate::phrase::PhraseScorer;
-use crate::word::{for_each_before, windowed_scorer, Window, Windowed, WordQuery, WordScorer, WordWeight};
+use crate::word::{
+    explain_by_seeking, for_each_before, windowed_scorer, Window, Windowed, WordQuery, WordScorer, WordWeight,
+};
 
 /// A word is broad when it matches at least one event in this many.
 const DENSE: u32 = 32;
@@ -74,12 +76,7 @@ impl Weight for AllWordsWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("every word, each in any field", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} does not have every word")))
-        }
+        explain_by_seeking(self, reader, doc, "every word, each in any field", "every word")
     }
 }
 
