@@ -206,7 +206,7 @@ impl Catalog {
                 Ok((results, stored)) => {
                     commit(txn, cache).await?;
                     if let Some(handoff) = &self.handoff {
-                        handoff.offer(stored);
+                        handoff.offer(stored).await;
                     }
                     for (event_id, kind) in results {
                         report.count(event_id, kind);

@@ -160,7 +160,7 @@ impl Catalog {
             match outcome {
                 Ok(Some((results, stored))) => {
                     if let Some(handoff) = &self.handoff {
-                        handoff.offer(stored);
+                        handoff.offer(stored).await;
                     }
                     // After the handoff, so the index receives the batches in order.
                     signal.set(Stage::Done);

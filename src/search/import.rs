@@ -10,8 +10,18 @@ use super::{open_or_build, Follower, IndexLocation};
 use crate::catalog::handoff::Handoff;
 use crate::catalog::Catalog;
 
-/// Committed events waiting for the follower at most: three batches of the default size.
+/// Committed events waiting for the follower before the import waits for it: three batches of
+/// the default size.
 const HANDOFF_CAPACITY: usize = 30_000;
+
+/// Closes a handoff when dropped.
+struct CloseOnDrop(Arc<Handoff>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 /// Started before the first batch is stored; [`ImportIndexing::finish`] returns once the
 /// whole import is searchable.
@@ -37,7 +47,11 @@ impl ImportIndexing {
         let handoff = Arc::new(Handoff::new(HANDOFF_CAPACITY));
         let mut follower = follower.with_handoff(handoff.clone());
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let closing = CloseOnDrop(handoff.clone());
         let task = tokio::spawn(async move {
+            // However the follower ends (stopped, failed or panicked), the import stops
+            // waiting for it to take what it commits.
+            let _closing = closing;
             loop {
                 if follower.step().await? {
                     continue;
