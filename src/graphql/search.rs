@@ -139,10 +139,12 @@ fn escape(text: &str) -> String {
     convene_index::highlight::escape(text, true)
 }
 
+/// The first `count` words of `text`, escaped, with `…` when more follow; splits no further.
 fn leading_words(text: &str, count: usize) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut lead = escape(&words[..words.len().min(count)].join(" "));
-    if words.len() > count {
+    let mut words = text.split_whitespace();
+    let lead: Vec<&str> = words.by_ref().take(count).collect();
+    let mut lead = escape(&lead.join(" "));
+    if words.next().is_some() {
         lead.push('…');
     }
     lead
@@ -261,5 +263,17 @@ impl SearchQuery {
             tracing::error!(error = format!("{error:#}"), "suggest failed");
             ErrorCode::Internal.error("internal error")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_words;
+
+    #[test]
+    fn a_description_without_matches_shows_its_first_words() {
+        assert_eq!(leading_words("Border  <police>\nmet", 2), "Border &lt;police&gt;…");
+        assert_eq!(leading_words("Border police met", 3), "Border police met");
+        assert_eq!(leading_words("  Border police  ", 5), "Border police");
     }
 }
