@@ -7,7 +7,6 @@
 //! variants' postings are read a window of the word's scorer at a time, as its exact postings
 //! are ([`VariantPostings`]).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use tantivy::postings::BlockSegmentPostings;
@@ -50,13 +49,21 @@ impl Variants {
     pub fn postings(&self, reader: &SegmentReader, field: Field) -> tantivy::Result<Vec<BlockSegmentPostings>> {
         let inverted = reader.inverted_index(field)?;
         let terms = inverted.terms();
-        let mut seen = HashSet::new();
+        // The terms of the automata before the last, by ordinal, so that a term both match is
+        // read once: a typo word alone (most words) keeps none.
+        let mut seen: Vec<u64> = Vec::new();
         let mut postings = Vec::new();
-        for automaton in &self.automata {
+        let last = self.automata.len() - 1;
+        for (index, automaton) in self.automata.iter().enumerate() {
+            let earlier = seen.len();
             let mut stream = terms.search(automaton).into_stream()?;
             while stream.advance() {
-                if !seen.insert(stream.term_ord()) {
+                let ord = stream.term_ord();
+                if seen[..earlier].binary_search(&ord).is_ok() {
                     continue;
+                }
+                if index < last {
+                    seen.push(ord);
                 }
                 // Terms with the word's stem are the exact clause's matches.
                 let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
@@ -65,6 +72,7 @@ impl Variants {
                 }
                 postings.push(inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
             }
+            seen.sort_unstable();
         }
         Ok(postings)
     }
