@@ -187,10 +187,9 @@ const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
 /// The peer of Convene's `search`, as one statement: the matches, ranked by `ts_rank`, are found
 /// once (`m`); the first 20 with their title and description highlighted by `ts_headline`, the
 /// total, and the three facets Convene's search asks for (region, topic, year) are read from
-/// them, in one round trip. The region filter of "words + filter" goes between the two halves.
-const PEER_SEARCH_MATCHES: &str = "WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q),
-    m AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) AS rank FROM bench_search s, q WHERE s.tsv @@ q.q";
-const PEER_SEARCH_ANSWER: &str = "),
+/// them, in one round trip. `{region}` is where the region filter of "words + filter" goes.
+const PEER_SEARCH: &str = "WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q),
+    m AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) AS rank FROM bench_search s, q WHERE s.tsv @@ q.q {region}),
     page AS (SELECT id, rank FROM m ORDER BY rank DESC, id LIMIT 20)
     SELECT json_build_object(
     'total', (SELECT count(*) FROM m),
@@ -218,7 +217,7 @@ async fn postgres_rows(database_url: &str) {
         };
         let statement = Statement::from_sql_and_values(
             db.get_database_backend(),
-            format!("{PEER_SEARCH_MATCHES} {region}{PEER_SEARCH_ANSWER}"),
+            PEER_SEARCH.replace("{region}", region),
             [text.into()],
         );
         let (p50, p99) = sequential(30, || async {

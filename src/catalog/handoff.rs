@@ -6,12 +6,11 @@
 //! and read back 692k of the million events, and the import took 1.7 times as long.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use tokio::sync::Notify;
-
 use chrono::NaiveDate;
+use tokio::sync::Notify;
 
 use super::entity::event;
 
@@ -64,16 +63,17 @@ pub struct Handoff {
     taken: AtomicU64,
     /// Told whenever the follower takes events, and when it is gone.
     room: Notify,
-    closed: AtomicBool,
 }
 
-/// What waits for the follower, and how far it has read.
+/// What waits for the follower, how far it has read, and whether it is gone.
 #[derive(Debug)]
 struct Pending {
     events: HashMap<i64, StoredEvent>,
     /// The last change the follower has read: an offer of an earlier one comes too late,
     /// since the follower read the event back.
     read_up_to: i64,
+    /// The follower task is gone ([`Handoff::close`]).
+    closed: bool,
 }
 
 impl Handoff {
@@ -81,11 +81,10 @@ impl Handoff {
     /// one batch).
     pub fn new(capacity: usize) -> Self {
         Handoff {
-            pending: Mutex::new(Pending { events: HashMap::new(), read_up_to: i64::MIN }),
+            pending: Mutex::new(Pending { events: HashMap::new(), read_up_to: i64::MIN, closed: false }),
             capacity,
             taken: AtomicU64::new(0),
             room: Notify::new(),
-            closed: AtomicBool::new(false),
         }
     }
 
@@ -96,11 +95,11 @@ impl Handoff {
         loop {
             // Registered before looking, so a take between the look and the wait is not missed.
             let room = self.room.notified();
-            if self.closed.load(Ordering::Acquire) {
-                return;
-            }
             {
                 let mut pending = self.pending.lock().expect("the handoff lock is never poisoned");
+                if pending.closed {
+                    return;
+                }
                 // Only changes the follower has yet to read wait here, so what fills the
                 // handoff is committed and unread, and the follower, woken by each commit,
                 // makes room.
@@ -118,7 +117,7 @@ impl Handoff {
     /// was offered before stays to be taken (the import's last batches, which the follower
     /// takes as it catches up).
     pub fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.pending.lock().expect("the handoff lock is never poisoned").closed = true;
         self.room.notify_waiters();
     }
 
