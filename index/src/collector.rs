@@ -60,6 +60,10 @@ pub struct PageSegmentCollector {
     after: Option<Ranked>,
     /// A min-heap (by `Reverse`) of the best hits seen.
     best: BinaryHeap<std::cmp::Reverse<Ranked>>,
+    /// Scores outside this range cannot make the page: below the worst hit of a full page,
+    /// above the previous page's last hit.
+    lowest: Score,
+    highest: Score,
 }
 
 impl Collector for PageCollector {
@@ -72,6 +76,8 @@ impl Collector for PageCollector {
             limit: self.limit,
             after: self.after.map(|cursor| Ranked(Hit { id: cursor.id, score: cursor.score })),
             best: BinaryHeap::with_capacity(self.limit + 1),
+            lowest: Score::NEG_INFINITY,
+            highest: self.after.map_or(Score::INFINITY, |cursor| cursor.score),
         })
     }
 
@@ -90,15 +96,24 @@ impl Collector for PageCollector {
 impl SegmentCollector for PageSegmentCollector {
     type Fruit = Vec<Hit>;
 
+    /// Most matches of a broad query lose on score alone, in one comparison made where the
+    /// match is found (inlined); the id (a column lookup) is read only for the others.
+    #[inline]
     fn collect(&mut self, doc: DocId, score: Score) {
-        // Most matches of a broad query lose on score alone: read the id (a column lookup)
-        // only when the score can place the hit on this page.
-        if self.after.is_some_and(|after| score > after.0.score) {
-            return;
+        if score >= self.lowest && score <= self.highest {
+            self.offer(doc, score);
         }
-        if self.best.len() == self.limit && self.best.peek().is_some_and(|worst| score < worst.0 .0.score) {
-            return;
-        }
+    }
+
+    fn harvest(self) -> Vec<Hit> {
+        self.best.into_iter().map(|reverse| reverse.0 .0).collect()
+    }
+}
+
+impl PageSegmentCollector {
+    /// A match whose score may place it on the page.
+    #[inline(never)]
+    fn offer(&mut self, doc: DocId, score: Score) {
         let Some(id) = self.ids.first(doc) else { return };
         let hit = Ranked(Hit { id, score });
         if self.after.is_some_and(|after| hit >= after) {
@@ -110,9 +125,8 @@ impl SegmentCollector for PageSegmentCollector {
             self.best.pop();
             self.best.push(std::cmp::Reverse(hit));
         }
-    }
-
-    fn harvest(self) -> Vec<Hit> {
-        self.best.into_iter().map(|reverse| reverse.0 .0).collect()
+        if self.best.len() == self.limit {
+            self.lowest = self.best.peek().map_or(Score::NEG_INFINITY, |worst| worst.0 .0.score);
+        }
     }
 }
