@@ -130,3 +130,33 @@ impl PageSegmentCollector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{EventDocument, HitCursor, SearchIndex, SearchRequest};
+
+    #[test]
+    fn pages_walk_equal_scores_by_id_and_give_each_hit_once() {
+        let index = SearchIndex::in_memory();
+        let mut writer = index.writer(15_000_000).unwrap();
+        // Ten events with `border` twice in their title score above thirty with it once; the
+        // events of each group score the same, so their ids order them. Written from the
+        // highest id, so a tie met later must still displace the page's worst hit.
+        for id in (1..=40_u64).rev() {
+            let title = if id > 30 { "border border police" } else { "border police seminar" };
+            writer.upsert(&EventDocument { id, title: title.to_string(), ..Default::default() }).unwrap();
+        }
+        writer.commit(40, None).unwrap();
+        index.reload().unwrap();
+        let (mut seen, mut after) = (Vec::new(), None);
+        loop {
+            let request = SearchRequest { query: "border".to_string(), limit: 7, after, ..Default::default() };
+            let results = index.search(&request).unwrap();
+            assert_eq!(results.total_hits, 40);
+            seen.extend(results.hits.iter().map(|hit| hit.id));
+            let Some(last) = results.hits.last().filter(|_| results.has_more) else { break };
+            after = Some(HitCursor { score: last.score, id: last.id });
+        }
+        assert_eq!(seen, (31..=40).chain(1..=30).collect::<Vec<u64>>());
+    }
+}
