@@ -61,33 +61,57 @@ impl std::fmt::Debug for CachedFilter {
 
 impl Query for CachedFilter {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let unscored = match scoring.searcher() {
-            Some(searcher) => EnableScoring::disabled_from_searcher(searcher),
-            None => EnableScoring::disabled_from_schema(scoring.schema()),
+        // The sets already kept for the searcher's segments. When every segment has one, the
+        // filter's own weight is not built: for a set of terms that builds an FST, which cost
+        // about a tenth of the server's CPU on a filtered search at 100k.
+        let mut kept = HashMap::new();
+        let mut complete = false;
+        if let Some(searcher) = scoring.searcher() {
+            let entries = self.cache.entries();
+            for reader in searcher.segment_readers() {
+                if let Some(set) = entries.get(&(reader.segment_id(), self.key.clone())) {
+                    kept.insert(reader.segment_id(), set.clone());
+                }
+            }
+            complete = kept.len() == searcher.segment_readers().len();
+        }
+        let filter = if complete {
+            None
+        } else {
+            let unscored = match scoring.searcher() {
+                Some(searcher) => EnableScoring::disabled_from_searcher(searcher),
+                None => EnableScoring::disabled_from_schema(scoring.schema()),
+            };
+            Some(self.filter.weight(unscored)?)
         };
-        Ok(Box::new(CachedWeight {
-            key: self.key.clone(),
-            filter: self.filter.weight(unscored)?,
-            cache: self.cache.clone(),
-        }))
+        Ok(Box::new(CachedWeight { key: self.key.clone(), kept, filter, cache: self.cache.clone() }))
     }
 }
 
 struct CachedWeight {
     key: String,
-    filter: Box<dyn Weight>,
+    /// The sets kept when the weight was made, by segment.
+    kept: HashMap<SegmentId, Arc<Vec<u64>>>,
+    /// The filter's own weight, for segments without a set in `kept`.
+    filter: Option<Box<dyn Weight>>,
     cache: Arc<FilterCache>,
 }
 
 impl CachedWeight {
     fn set(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Vec<u64>>> {
+        if let Some(set) = self.kept.get(&reader.segment_id()) {
+            return Ok(set.clone());
+        }
         let key = (reader.segment_id(), self.key.clone());
         if let Some(set) = self.cache.entries().get(&key) {
             return Ok(set.clone());
         }
+        let filter = self.filter.as_ref().ok_or_else(|| {
+            TantivyError::InternalError(format!("segment {} was not in the searcher", reader.segment_id()))
+        })?;
         // Built outside the lock, so other segments and ranges build theirs meanwhile.
         let mut bits = vec![0_u64; (reader.max_doc() as usize).div_ceil(64)];
-        let mut docs = self.filter.scorer(reader, 1.0)?;
+        let mut docs = filter.scorer(reader, 1.0)?;
         let mut doc = docs.doc();
         while doc != TERMINATED {
             bits[doc as usize / 64] |= 1 << (doc % 64);
