@@ -34,6 +34,11 @@ impl FilterCache {
         self.entries().retain(|(segment, _), _| live.contains(segment));
     }
 
+    /// The set kept for `key` in `segment`, if any.
+    fn get(&self, segment: SegmentId, key: &str) -> Option<Arc<Vec<u64>>> {
+        self.entries().get(&(segment, key.to_string())).cloned()
+    }
+
     /// How many sets are kept.
     pub(crate) fn len(&self) -> usize {
         self.entries().len()
@@ -64,18 +69,12 @@ impl Query for CachedFilter {
         // The sets already kept for the searcher's segments. When every segment has one, the
         // filter's own weight is not built: for a set of terms that builds an FST, which was
         // about a sixth of the server's samples on a filtered search at 100k.
-        let mut kept = HashMap::new();
-        let mut complete = false;
-        if let Some(searcher) = scoring.searcher() {
-            let entries = self.cache.entries();
-            for reader in searcher.segment_readers() {
-                if let Some(set) = entries.get(&(reader.segment_id(), self.key.clone())) {
-                    kept.insert(reader.segment_id(), set.clone());
-                }
-            }
-            complete = kept.len() == searcher.segment_readers().len();
-        }
-        let filter = if complete {
+        let readers = scoring.searcher().map(|searcher| searcher.segment_readers()).unwrap_or_default();
+        let kept: HashMap<SegmentId, Arc<Vec<u64>>> = readers
+            .iter()
+            .filter_map(|reader| Some((reader.segment_id(), self.cache.get(reader.segment_id(), &self.key)?)))
+            .collect();
+        let filter = if scoring.searcher().is_some() && kept.len() == readers.len() {
             None
         } else {
             let unscored = match scoring.searcher() {
@@ -102,9 +101,9 @@ impl CachedWeight {
         if let Some(set) = self.kept.get(&reader.segment_id()) {
             return Ok(set.clone());
         }
-        let key = (reader.segment_id(), self.key.clone());
-        if let Some(set) = self.cache.entries().get(&key) {
-            return Ok(set.clone());
+        // Kept since the weight was made, by another range of the same segment.
+        if let Some(set) = self.cache.get(reader.segment_id(), &self.key) {
+            return Ok(set);
         }
         let filter = self.filter.as_ref().ok_or_else(|| {
             TantivyError::InternalError(format!("segment {} was not in the searcher", reader.segment_id()))
@@ -124,7 +123,7 @@ impl CachedWeight {
                 entries.remove(&evicted);
             }
         }
-        Ok(entries.entry(key).or_insert(set).clone())
+        Ok(entries.entry((reader.segment_id(), self.key.clone())).or_insert(set).clone())
     }
 }
 
