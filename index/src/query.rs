@@ -3,6 +3,8 @@
 //! `"phrases"` match in order, `-word` excludes and `OR` joins alternatives. Nothing the user
 //! types is an error: what is not syntax is searched as words.
 
+use std::sync::Arc;
+
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
@@ -11,7 +13,7 @@ use crate::analyzer::{folded, stemmed};
 use crate::highlight::MatchWord;
 use crate::phrase::PhraseQuery;
 use crate::schema::Fields;
-use crate::variants::Variants;
+use crate::variants::{VariantCache, Variants};
 use crate::word::WordQuery;
 use crate::words::AllWordsQuery;
 
@@ -122,9 +124,10 @@ pub(crate) fn word_query(
     folded_word: &str,
     typos: bool,
     prefix: bool,
+    cache: &Arc<VariantCache>,
 ) -> (WordQuery, MatchWord) {
     let budget = if typos { typo_budget(folded_word) } else { 0 };
-    let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix);
+    let variants = Variants::new(fields.title.folded, folded_word, stem, budget, prefix, cache);
     let text_fields = fields.text_fields();
     let query = WordQuery {
         exact: text_fields
@@ -157,8 +160,8 @@ fn phrase_query(fields: &Fields, stems: &[String]) -> Box<dyn Query> {
 }
 
 /// Parses what the user typed. An empty query (or one with only exclusions) matches everything
-/// not excluded.
-pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
+/// not excluded. The variants of typo and prefix words found in a segment are kept in `cache`.
+pub fn parse(fields: &Fields, text: &str, cache: &Arc<VariantCache>) -> ParsedQuery {
     let mut stemmer = stemmed();
     let mut folder = folded();
     let clauses = clauses(text);
@@ -190,7 +193,8 @@ pub fn parse(fields: &Fields, text: &str) -> ParsedQuery {
                         let prefix = is_last && part + 1 == count;
                         // An excluded word excludes its own forms, not its typos: `-police`
                         // must not drop every event about policy.
-                        let (query, word) = word_query(fields, &stems[part], &folds[part], !clause.negated, prefix);
+                        let (query, word) =
+                            word_query(fields, &stems[part], &folds[part], !clause.negated, prefix, cache);
                         parts.push(query);
                         if !clause.negated {
                             words.push(word);

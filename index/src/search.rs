@@ -19,6 +19,7 @@ use crate::counting::{CountCollector, OrdsCache};
 use crate::filter::SearchFilter;
 use crate::highlight::MatchWord;
 use crate::schema::{Fields, SCHEMA_VERSION};
+use crate::variants::VariantCache;
 pub use crate::writer::{EventWriter, MergeWait};
 
 /// What can go wrong in the engine.
@@ -153,6 +154,7 @@ pub struct SearchIndex {
     fields: Fields,
     ords: OrdsCache,
     filters: Arc<FilterCache>,
+    variants: Arc<VariantCache>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -167,7 +169,14 @@ impl SearchIndex {
         // Segments are searched in parallel, one thread per core.
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields, ords: OrdsCache::default(), filters: Arc::default() })
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            ords: OrdsCache::default(),
+            filters: Arc::default(),
+            variants: Arc::default(),
+        })
     }
 
     /// Opens the index in `dir`; `Ok(None)` when there is none or it was built by another
@@ -230,6 +239,7 @@ impl SearchIndex {
         let live = self.reader.searcher().segment_readers().iter().map(|reader| reader.segment_id()).collect();
         self.ords.retain(&live);
         self.filters.retain(&live);
+        self.variants.retain(&live);
         Ok(())
     }
 
@@ -243,9 +253,9 @@ impl SearchIndex {
         self.filters.len()
     }
 
-    /// Memory held by decoded facet ordinals, in bytes.
+    /// Memory held by decoded facet ordinals and kept variant terms, in bytes.
     pub fn cached_bytes(&self) -> usize {
-        self.ords.bytes()
+        self.ords.bytes() + self.variants.bytes()
     }
 
     /// A searcher over the latest reloaded commit.
@@ -293,7 +303,7 @@ impl SearchIndex {
 
     /// The whole query: the user's words and the filter.
     pub fn build_query(&self, text: &str, filter: &SearchFilter) -> (Box<dyn Query>, Vec<MatchWord>) {
-        let parsed = crate::query::parse(&self.fields, text);
+        let parsed = crate::query::parse(&self.fields, text, &self.variants);
         let mut clauses = vec![(Occur::Must, parsed.query)];
         if *filter != SearchFilter::default() {
             clauses.push((Occur::Must, self.filter_query(filter)));

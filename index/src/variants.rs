@@ -5,11 +5,13 @@
 //! One walk of each field's terms serves the typo and the prefix automata, which are built
 //! once per query word and shared by every field ([`crate::word`] gathers the fields). The
 //! variants' postings are read a window of the word's scorer at a time, as its exact postings
-//! are ([`VariantPostings`]).
+//! are ([`VariantPostings`]). The terms a walk finds are kept per segment ([`VariantCache`]).
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::index::SegmentId;
+use tantivy::postings::{BlockSegmentPostings, TermInfo};
 use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
@@ -17,10 +19,69 @@ use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
 use crate::analyzer::stem_of;
 use crate::word::{Window, HORIZON, WORDS};
 
+/// Variant terms kept at most, over every entry; past it, entries are dropped as new ones
+/// come (a term takes 40 bytes).
+const MAX_KEPT_TERMS: usize = 1 << 18;
+
+/// The variant terms of a word in a field of a segment, by segment, field and word.
+type Kept = HashMap<(SegmentId, Field, Arc<str>), Arc<[TermInfo]>>;
+
+/// The variant terms walks of the term dictionaries found, per segment, field and query word.
+/// Walking seven fields' dictionaries with a two-edit automaton was the largest part of a
+/// selective search at 100k events (a ninth of the server's samples), and people search the
+/// same words again and again: a search-as-you-type box resends every earlier word with each
+/// letter. A segment never changes, so its terms stay right until a reload retires it.
+#[derive(Debug, Default)]
+pub struct VariantCache {
+    kept: Mutex<(Kept, usize)>,
+}
+
+impl VariantCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, (Kept, usize)> {
+        self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, key: &(SegmentId, Field, Arc<str>)) -> Option<Arc<[TermInfo]>> {
+        self.entries().0.get(key).cloned()
+    }
+
+    fn insert(&self, key: (SegmentId, Field, Arc<str>), terms: Arc<[TermInfo]>) {
+        if terms.len() > MAX_KEPT_TERMS / 64 {
+            return;
+        }
+        let mut guard = self.entries();
+        let (entries, total) = &mut *guard;
+        while *total + terms.len() > MAX_KEPT_TERMS {
+            let Some(evicted) = entries.keys().next().cloned() else { break };
+            *total -= entries.remove(&evicted).map_or(0, |terms| terms.len());
+        }
+        *total += terms.len();
+        if let Some(replaced) = entries.insert(key, terms) {
+            *total -= replaced.len();
+        }
+    }
+
+    /// Keeps the terms of these segments only (the ones a fresh searcher sees).
+    pub(crate) fn retain(&self, live: &HashSet<SegmentId>) {
+        let mut guard = self.entries();
+        let (entries, total) = &mut *guard;
+        entries.retain(|(segment, _, _), _| live.contains(segment));
+        *total = entries.values().map(|terms| terms.len()).sum();
+    }
+
+    /// Memory held by the kept terms, in bytes.
+    pub(crate) fn bytes(&self) -> usize {
+        self.entries().1 * std::mem::size_of::<TermInfo>()
+    }
+}
+
 /// What a query word's variants are: its automata (typo, prefix) and its stem.
 pub struct Variants {
     automata: Vec<DfaWrapper>,
     stem: String,
+    /// The word, its stem, typo budget and prefix flag: what decides the terms found.
+    key: Arc<str>,
+    cache: Arc<VariantCache>,
 }
 
 impl std::fmt::Debug for Variants {
@@ -32,7 +93,14 @@ impl std::fmt::Debug for Variants {
 impl Variants {
     /// The variants of `folded` (lowercased and folded) within `distance` edits and, when
     /// `prefix`, the words it begins; `None` when there are none to look for.
-    pub fn new(field: Field, folded: &str, stem: &str, distance: u8, prefix: bool) -> Option<Arc<Self>> {
+    pub fn new(
+        field: Field,
+        folded: &str,
+        stem: &str,
+        distance: u8,
+        prefix: bool,
+        cache: &Arc<VariantCache>,
+    ) -> Option<Arc<Self>> {
         let term = Term::from_field_text(field, folded);
         let mut automata = Vec::new();
         if distance > 0 {
@@ -41,18 +109,38 @@ impl Variants {
         if prefix {
             automata.push(FuzzyTermQuery::new_prefix(term, 0, true).automaton().ok()?);
         }
-        (!automata.is_empty()).then(|| Arc::new(Variants { automata, stem: stem.to_string() }))
+        let key = format!("{folded}\u{0}{stem}\u{0}{distance}\u{0}{prefix}").into();
+        (!automata.is_empty())
+            .then(|| Arc::new(Variants { automata, stem: stem.to_string(), key, cache: cache.clone() }))
     }
 
     /// Opens the postings (documents only) of every variant of the word in `field` (a folded
     /// field), each term once.
     pub fn postings(&self, reader: &SegmentReader, field: Field) -> tantivy::Result<Vec<BlockSegmentPostings>> {
         let inverted = reader.inverted_index(field)?;
+        let key = (reader.segment_id(), field, self.key.clone());
+        let terms = match self.cache.get(&key) {
+            Some(terms) => terms,
+            None => {
+                let terms: Arc<[TermInfo]> = self.walk(&inverted)?.into();
+                self.cache.insert(key, terms.clone());
+                terms
+            }
+        };
+        terms
+            .iter()
+            .map(|info| Ok(inverted.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?))
+            .collect()
+    }
+
+    /// Walks the field's terms with the automata: every variant term once, without those
+    /// sharing the word's stem.
+    fn walk(&self, inverted: &tantivy::InvertedIndexReader) -> tantivy::Result<Vec<TermInfo>> {
         let terms = inverted.terms();
         // The terms of the automata before the last, by ordinal, so that a term both match is
         // read once: a typo word alone (most words) keeps none.
         let mut seen: Vec<u64> = Vec::new();
-        let mut postings = Vec::new();
+        let mut found = Vec::new();
         let last = self.automata.len() - 1;
         for (index, automaton) in self.automata.iter().enumerate() {
             let earlier = seen.len();
@@ -70,11 +158,11 @@ impl Variants {
                 if stem_of(word) == self.stem {
                     continue;
                 }
-                postings.push(inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
+                found.push(stream.value().clone());
             }
             seen.sort_unstable();
         }
-        Ok(postings)
+        Ok(found)
     }
 }
 

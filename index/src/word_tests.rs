@@ -51,7 +51,7 @@ fn a_word_scores_its_exact_fields_and_variants_and_seeks_as_it_advances() {
     let reader = searcher.segment_reader(0);
     let fields = index.fields();
     let scoring = EnableScoring::enabled_from_searcher(&searcher);
-    let (word, _) = word_query(fields, "border", "border", true, false);
+    let (word, _) = word_query(fields, "border", "border", true, false, &Default::default());
     let weight = word.weight(scoring).unwrap();
     let all = advanced(&mut *weight.scorer(reader, 1.0).unwrap());
 

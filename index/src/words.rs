@@ -200,7 +200,9 @@ mod tests {
             (&["4002"], &["house"], false),
         ];
         for (texts, excluded, windows) in cases {
-            let word = |text: &&str, typos| word_query(index.fields(), &stem_of(text), text, typos, false).0;
+            let word = |text: &&str, typos| {
+                word_query(index.fields(), &stem_of(text), text, typos, false, &Default::default()).0
+            };
             let words: Vec<_> = texts.iter().map(|text| word(text, true)).collect();
             let excluded: Vec<_> = excluded.iter().map(|text| word(text, false)).collect();
             let all = AllWordsQuery { words: words.clone(), excluded: excluded.clone() };

@@ -277,3 +277,28 @@ fn a_bulk_load_of_more_segments_than_search_threads_ends_in_one_per_thread() {
     index.reload().unwrap();
     assert_eq!(segments(&index), threads);
 }
+
+#[test]
+fn kept_typo_variants_follow_new_events_and_retired_segments() {
+    let index = corpus();
+    assert_eq!(index.cached_bytes(), 0);
+    assert_eq!(ids(&index, "bordr guards"), [2]);
+    let kept = index.cached_bytes();
+    assert!(kept > 0, "the variants of `bordr` are kept");
+    assert_eq!(ids(&index, "bordr guards"), [2], "the same answer from the kept terms");
+    assert_eq!(index.cached_bytes(), kept, "nothing walked again");
+
+    // A new event in a new segment, found by the same typo beside the kept segment's terms.
+    let mut writer = index.writer(15_000_000).unwrap();
+    let event = EventDocument { id: 4, title: "Border guards training".to_string(), ..Default::default() };
+    writer.upsert(&event).unwrap();
+    writer.delete(2);
+    writer.commit(4, None).unwrap();
+    index.reload().unwrap();
+    assert_eq!(ids(&index, "bordr guards"), [4]);
+
+    writer.merge_segments().unwrap();
+    index.reload().unwrap();
+    assert_eq!(index.cached_bytes(), 0, "the retired segments' terms are dropped");
+    assert_eq!(ids(&index, "bordr guards"), [4]);
+}
