@@ -5,43 +5,39 @@
 //! stays right until a reload retires the segment.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
+use crate::segment_cache::SegmentCache;
+
 /// Sets kept at most; past it, one is dropped for each new one (a million events take
 /// 125 KB per set).
 const MAX_SETS: usize = 256;
 
-/// A filter's documents in one segment, a bit per document, by segment and filter.
-type Sets = HashMap<(SegmentId, String), Arc<Vec<u64>>>;
-
-/// The bit sets of filters, by segment and filter.
-#[derive(Debug, Default)]
+/// The bit sets of filters, a bit per document, by segment and filter.
+#[derive(Debug)]
 pub struct FilterCache {
-    sets: Mutex<Sets>,
+    sets: SegmentCache<String, Vec<u64>>,
+}
+
+impl Default for FilterCache {
+    fn default() -> Self {
+        FilterCache { sets: SegmentCache::new(MAX_SETS, |_| 1) }
+    }
 }
 
 impl FilterCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Sets> {
-        self.sets.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Keeps the sets of these segments only (the ones a fresh searcher sees).
     pub(crate) fn retain(&self, live: &HashSet<SegmentId>) {
-        self.entries().retain(|(segment, _), _| live.contains(segment));
-    }
-
-    /// The set kept for `key` in `segment`, if any.
-    fn get(&self, segment: SegmentId, key: &str) -> Option<Arc<Vec<u64>>> {
-        self.entries().get(&(segment, key.to_string())).cloned()
+        self.sets.retain(live);
     }
 
     /// How many sets are kept.
     pub(crate) fn len(&self) -> usize {
-        self.entries().len()
+        self.sets.len()
     }
 }
 
@@ -72,7 +68,7 @@ impl Query for CachedFilter {
         let readers = scoring.searcher().map(|searcher| searcher.segment_readers()).unwrap_or_default();
         let kept: HashMap<SegmentId, Arc<Vec<u64>>> = readers
             .iter()
-            .filter_map(|reader| Some((reader.segment_id(), self.cache.get(reader.segment_id(), &self.key)?)))
+            .filter_map(|reader| Some((reader.segment_id(), self.cache.sets.get(reader.segment_id(), &self.key)?)))
             .collect();
         let filter = if scoring.searcher().is_some() && kept.len() == readers.len() {
             None
@@ -102,7 +98,7 @@ impl CachedWeight {
             return Ok(set.clone());
         }
         // Kept since the weight was made, by another range of the same segment.
-        if let Some(set) = self.cache.get(reader.segment_id(), &self.key) {
+        if let Some(set) = self.cache.sets.get(reader.segment_id(), &self.key) {
             return Ok(set);
         }
         let filter = self.filter.as_ref().ok_or_else(|| {
@@ -116,14 +112,7 @@ impl CachedWeight {
             bits[doc as usize / 64] |= 1 << (doc % 64);
             doc = docs.advance();
         }
-        let set = Arc::new(bits);
-        let mut entries = self.cache.entries();
-        if entries.len() >= MAX_SETS {
-            if let Some(evicted) = entries.keys().next().cloned() {
-                entries.remove(&evicted);
-            }
-        }
-        Ok(entries.entry((reader.segment_id(), self.key.clone())).or_insert(set).clone())
+        Ok(self.cache.sets.insert(reader.segment_id(), self.key.clone(), bits))
     }
 }
 

@@ -5,7 +5,7 @@
 //! into compact arrays ([`DecodedOrds`]) and kept while the segment is searched ([`OrdsCache`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -13,6 +13,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::ordinals::{Axis, DecodedOrds};
+use crate::segment_cache::SegmentCache;
 
 /// Matches held back before facet counting runs over them, one field at a time.
 const DOC_BUFFER: usize = 4_096;
@@ -26,35 +27,31 @@ pub type Counts = HashMap<Vec<Option<String>>, u64>;
 /// Decoded ordinals per segment and field, like Elasticsearch's field data: built by the first
 /// search that counts by a field, dropped when a reload retires the segment (segments never
 /// change; deletions only hide documents, which are then never collected).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OrdsCache {
-    decoded: Mutex<HashMap<(SegmentId, String), Arc<DecodedOrds>>>,
+    decoded: SegmentCache<String, DecodedOrds>,
+}
+
+impl Default for OrdsCache {
+    fn default() -> Self {
+        OrdsCache { decoded: SegmentCache::new(usize::MAX, DecodedOrds::bytes) }
+    }
 }
 
 impl OrdsCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, String), Arc<DecodedOrds>>> {
-        // A panic elsewhere cannot leave a half-written entry: the map stays usable.
-        self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     fn get(&self, reader: &SegmentReader, field: &str, column: &StrColumn) -> Arc<DecodedOrds> {
-        let key = (reader.segment_id(), field.to_string());
-        if let Some(decoded) = self.entries().get(&key) {
-            return decoded.clone();
-        }
-        // Decoded outside the lock, so other segments decode in parallel.
-        let decoded = Arc::new(DecodedOrds::decode(column, reader.max_doc()));
-        self.entries().entry(key).or_insert(decoded).clone()
+        self.decoded
+            .get_or_build(reader.segment_id(), field.to_string(), || DecodedOrds::decode(column, reader.max_doc()))
     }
 
     /// Keeps the entries of these segments only (the ones a fresh searcher sees).
     pub fn retain(&self, live: &HashSet<SegmentId>) {
-        self.entries().retain(|(segment, _), _| live.contains(segment));
+        self.decoded.retain(live);
     }
 
     /// Memory held, in bytes.
     pub fn bytes(&self) -> usize {
-        self.entries().values().map(|decoded| decoded.bytes()).sum()
+        self.decoded.cost()
     }
 }
 

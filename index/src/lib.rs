@@ -15,6 +15,7 @@ mod phrase;
 pub mod query;
 pub mod schema;
 pub mod search;
+mod segment_cache;
 pub mod sorted;
 pub mod suggest;
 mod variants;

@@ -110,28 +110,26 @@ fn search_in_ranges<C: Collector>(
     let run = |(ordinal, range): (u32, Range<DocId>)| {
         collect_range(collector, weight.as_ref(), ordinal, &readers[ordinal as usize], range)
     };
-    let mut ranges = ranges(&sizes, threads, min_range).into_iter();
+    let ranges = ranges(&sizes, threads, min_range);
     let fruits = match executor {
         Executor::ThreadPool(pool) if ranges.len() > 1 => {
             // The calling thread searches the first range itself while the pool takes the
             // others, instead of handing every range to the pool and sleeping until it is done:
             // one thread fewer woken and put back to sleep per search.
-            let first = ranges.next().expect("more than one range");
-            let mut rest: Vec<_> = ranges.map(|range| (range, None)).collect();
-            let mut fruit = None;
+            let mut slots: Vec<_> = ranges.iter().map(|_| None).collect();
             pool.in_place_scope(|scope| {
-                for (range, slot) in &mut rest {
-                    let range = range.clone();
+                let mut work = slots.iter_mut().zip(ranges);
+                let first = work.next();
+                for (slot, range) in work {
                     scope.spawn(|_| *slot = Some(run(range)));
                 }
-                fruit = Some(run(first));
+                if let Some((slot, range)) = first {
+                    *slot = Some(run(range));
+                }
             });
-            std::iter::once(fruit)
-                .chain(rest.into_iter().map(|(_, slot)| slot))
-                .map(|fruit| fruit.expect("the scope ran every range"))
-                .collect::<tantivy::Result<Vec<_>>>()?
+            slots.into_iter().map(|fruit| fruit.expect("the scope ran every range")).collect::<tantivy::Result<_>>()?
         }
-        _ => ranges.map(run).collect::<tantivy::Result<Vec<_>>>()?,
+        _ => ranges.into_iter().map(run).collect::<tantivy::Result<_>>()?,
     };
     collector.merge_fruits(fruits)
 }

@@ -7,8 +7,8 @@
 //! variants' postings are read a window of the word's scorer at a time, as its exact postings
 //! are ([`VariantPostings`]). The terms a walk finds are kept per segment ([`VariantCache`]).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use tantivy::index::SegmentId;
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
@@ -17,61 +17,38 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
 
 use crate::analyzer::stem_of;
+use crate::segment_cache::SegmentCache;
 use crate::word::{Window, HORIZON, WORDS};
 
-/// Variant terms kept at most, over every entry; past it, entries are dropped as new ones
-/// come (a term takes 40 bytes).
+/// Variant terms kept at most, over every word (a term takes 40 bytes); past it, words'
+/// terms are dropped as new ones come.
 const MAX_KEPT_TERMS: usize = 1 << 18;
-
-/// The variant terms of a word in a field of a segment, by segment, field and word.
-type Kept = HashMap<(SegmentId, Field, Arc<str>), Arc<[TermInfo]>>;
 
 /// The variant terms walks of the term dictionaries found, per segment, field and query word.
 /// Walking seven fields' dictionaries with a two-edit automaton was the largest part of a
 /// selective search at 100k events (a ninth of the server's samples), and people search the
 /// same words again and again: a search-as-you-type box resends every earlier word with each
-/// letter. A segment never changes, so its terms stay right until a reload retires it.
-#[derive(Debug, Default)]
+/// letter.
+#[derive(Debug)]
 pub struct VariantCache {
-    kept: Mutex<(Kept, usize)>,
+    terms: SegmentCache<(Field, Arc<str>), Vec<TermInfo>>,
+}
+
+impl Default for VariantCache {
+    fn default() -> Self {
+        VariantCache { terms: SegmentCache::new(MAX_KEPT_TERMS, Vec::len) }
+    }
 }
 
 impl VariantCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, (Kept, usize)> {
-        self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn get(&self, key: &(SegmentId, Field, Arc<str>)) -> Option<Arc<[TermInfo]>> {
-        self.entries().0.get(key).cloned()
-    }
-
-    fn insert(&self, key: (SegmentId, Field, Arc<str>), terms: Arc<[TermInfo]>) {
-        if terms.len() > MAX_KEPT_TERMS / 64 {
-            return;
-        }
-        let mut guard = self.entries();
-        let (entries, total) = &mut *guard;
-        while *total + terms.len() > MAX_KEPT_TERMS {
-            let Some(evicted) = entries.keys().next().cloned() else { break };
-            *total -= entries.remove(&evicted).map_or(0, |terms| terms.len());
-        }
-        *total += terms.len();
-        if let Some(replaced) = entries.insert(key, terms) {
-            *total -= replaced.len();
-        }
-    }
-
     /// Keeps the terms of these segments only (the ones a fresh searcher sees).
     pub(crate) fn retain(&self, live: &HashSet<SegmentId>) {
-        let mut guard = self.entries();
-        let (entries, total) = &mut *guard;
-        entries.retain(|(segment, _, _), _| live.contains(segment));
-        *total = entries.values().map(|terms| terms.len()).sum();
+        self.terms.retain(live);
     }
 
     /// Memory held by the kept terms, in bytes.
     pub(crate) fn bytes(&self) -> usize {
-        self.entries().1 * std::mem::size_of::<TermInfo>()
+        self.terms.cost() * std::mem::size_of::<TermInfo>()
     }
 }
 
@@ -118,14 +95,10 @@ impl Variants {
     /// field), each term once.
     pub fn postings(&self, reader: &SegmentReader, field: Field) -> tantivy::Result<Vec<BlockSegmentPostings>> {
         let inverted = reader.inverted_index(field)?;
-        let key = (reader.segment_id(), field, self.key.clone());
-        let terms = match self.cache.get(&key) {
+        let (segment, key) = (reader.segment_id(), (field, self.key.clone()));
+        let terms = match self.cache.terms.get(segment, &key) {
             Some(terms) => terms,
-            None => {
-                let terms: Arc<[TermInfo]> = self.walk(&inverted)?.into();
-                self.cache.insert(key, terms.clone());
-                terms
-            }
+            None => self.cache.terms.insert(segment, key, self.walk(&inverted)?),
         };
         terms
             .iter()
