@@ -200,11 +200,18 @@ fn render(media: &'static str, mut resp: async_graphql::Response) -> Response {
             set_code(error, "BAD_USER_INPUT");
         }
     }
-    let mut body = serde_json::to_value(&resp).unwrap_or_default();
-    if let (true, Some(body)) = (request_error, body.as_object_mut()) {
-        body.remove("data");
-    }
-    let mut out = Response::builder().status(status).content_type(media).body(body.to_string());
+    // Written straight from the response, in the order the query asked for its fields; only a
+    // request error goes through a JSON value, to drop its `data`.
+    let body = if request_error {
+        let mut body = serde_json::to_value(&resp).unwrap_or_default();
+        if let Some(body) = body.as_object_mut() {
+            body.remove("data");
+        }
+        body.to_string().into_bytes()
+    } else {
+        serde_json::to_vec(&resp).unwrap_or_default()
+    };
+    let mut out = Response::builder().status(status).content_type(media).body(body);
     if resp.is_ok() {
         if let Some(value) = resp.cache_control.value() {
             if let Ok(value) = value.try_into() {
