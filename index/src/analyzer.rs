@@ -153,22 +153,33 @@ pub struct FoldedToken {
 /// `RemoveLongFilter` drops tokens of this length and more).
 const LONGEST_TOKEN: usize = 40;
 
+/// Whether the character at `at` is a letter or digit, and its length in bytes. Forced inline:
+/// it runs for every byte of a highlighted text, and as a call it was most of the scan's time.
+#[inline(always)]
+fn word_char(text: &str, at: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[at];
+    if byte.is_ascii() {
+        (byte.is_ascii_alphanumeric(), 1)
+    } else {
+        wide_word_char(text, at)
+    }
+}
+
+/// [`word_char`] for a character outside ASCII.
+#[inline(never)]
+fn wide_word_char(text: &str, at: usize) -> (bool, usize) {
+    let c = text[at..].chars().next().expect("a character starts here");
+    (c.is_alphanumeric(), c.len_utf8())
+}
+
 /// Calls `found(from, to, folded)` for every token of a text: the same tokens, offsets and
 /// folded forms as the [`folded`] analyzer produces, without allocating for each one. A run of
 /// ASCII letters and digits (nearly every word of a catalogue) is lowercased into one reused
 /// buffer; any other run goes through the analyzer itself.
 pub fn for_each_folded(text: &str, mut found: impl FnMut(usize, usize, &str)) {
     let bytes = text.as_bytes();
-    // Whether the character at `at` is a letter or digit, and its length in bytes.
-    let word_char = |at: usize| -> (bool, usize) {
-        let byte = bytes[at];
-        if byte.is_ascii() {
-            return (byte.is_ascii_alphanumeric(), 1);
-        }
-        let c = text[at..].chars().next().expect("a character starts here");
-        (c.is_alphanumeric(), c.len_utf8())
-    };
-    let mut buffer = String::new();
+    let word_char = |at: usize| word_char(text, at);
+    let mut buffer = String::with_capacity(LONGEST_TOKEN);
     let mut analyzer: Option<TextAnalyzer> = None;
     let mut at = 0;
     while at < bytes.len() {

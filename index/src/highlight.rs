@@ -33,11 +33,17 @@ pub fn matches(token: &AnalyzedToken, word: &MatchWord) -> bool {
 }
 
 fn forms_match(folded: &str, stem: &str, word: &MatchWord) -> bool {
+    stems_match(stem, word) || forms_match_unstemmed(folded, word)
+}
+
+fn stems_match(stem: &str, word: &MatchWord) -> bool {
+    !word.folded.is_empty() && !word.stem.is_empty() && stem == word.stem
+}
+
+/// [`forms_match`] by prefix or typo only.
+fn forms_match_unstemmed(folded: &str, word: &MatchWord) -> bool {
     if word.folded.is_empty() {
         return false;
-    }
-    if !word.stem.is_empty() && stem == word.stem {
-        return true;
     }
     if word.prefix && folded.starts_with(&word.folded) {
         return true;
@@ -86,14 +92,44 @@ type Span = (usize, usize);
 /// (the typo distance was the largest cost of a search's highlights).
 pub struct Highlighter<'w> {
     words: &'w [MatchWord],
-    /// For each folded word seen, the index of the first query word it matches.
-    known: rustc_hash::FxHashMap<String, Option<usize>>,
+    /// For each folded word of up to 16 bytes seen (nearly all), packed into one number, the
+    /// index of the first query word it matches: hashed and compared without reading a string.
+    short: rustc_hash::FxHashMap<u128, Option<usize>>,
+    /// The same for longer words.
+    long: rustc_hash::FxHashMap<String, Option<usize>>,
+}
+
+/// Room for the distinct words of a page of descriptions from the start (the map grows past it).
+const PAGE_WORDS: usize = 1024;
+
+/// A word of up to 16 bytes as one number (its bytes, zero-padded: no token holds a zero byte).
+fn packed(word: &str) -> Option<u128> {
+    // Shifted in a byte at a time: copying a word this short was a call to `memmove`.
+    let bytes = word.as_bytes();
+    (bytes.len() <= 16).then(|| bytes.iter().fold(0, |key, &byte| key << 8 | u128::from(byte)))
+}
+
+/// The index of the first query word a folded token matches.
+fn first_match(words: &[MatchWord], folded: &str) -> Option<usize> {
+    // The English stemmer keeps a word's first letter, so a token is only stemmed when it
+    // starts as a query word's stem does: most of a page's words are not stemmed at all.
+    let mut stem = None;
+    words.iter().position(|word| {
+        let may_share_stem = folded.as_bytes().first() == word.stem.as_bytes().first();
+        (may_share_stem && stems_match(stem.get_or_insert_with(|| stem_of(folded)), word))
+            || forms_match_unstemmed(folded, word)
+    })
 }
 
 impl<'w> Highlighter<'w> {
     /// A highlighter for the words of one query.
     pub fn new(words: &'w [MatchWord]) -> Self {
-        Highlighter { words, known: rustc_hash::FxHashMap::default() }
+        let capacity = || rustc_hash::FxBuildHasher;
+        Highlighter {
+            words,
+            short: rustc_hash::FxHashMap::with_capacity_and_hasher(PAGE_WORDS, capacity()),
+            long: rustc_hash::FxHashMap::default(),
+        }
     }
 
     /// [`highlight_all`], remembering the words it compared.
@@ -126,17 +162,14 @@ impl<'w> Highlighter<'w> {
     fn scan(&mut self, text: &str) -> Option<(Vec<Span>, Vec<Option<usize>>)> {
         // About one token per six bytes of English.
         let (mut spans, mut hits) = (Vec::with_capacity(text.len() / 6), Vec::with_capacity(text.len() / 6));
-        let (words, known) = (self.words, &mut self.known);
+        let (words, short, long) = (self.words, &mut self.short, &mut self.long);
         for_each_folded(text, |from, to, folded| {
-            let hit = match known.get(folded) {
-                Some(&hit) => hit,
-                None => {
-                    // A token's stem follows from its folded form, so the folded form is the key.
-                    let stem = stem_of(folded);
-                    let hit = words.iter().position(|word| forms_match(folded, &stem, word));
-                    known.insert(folded.to_string(), hit);
-                    hit
-                }
+            let hit = match packed(folded) {
+                Some(key) => *short.entry(key).or_insert_with(|| first_match(words, folded)),
+                None => match long.get(folded) {
+                    Some(&hit) => hit,
+                    None => *long.entry(folded.to_string()).or_insert(first_match(words, folded)),
+                },
             };
             spans.push((from, to));
             hits.push(hit);
@@ -202,24 +235,33 @@ pub fn escape(text: &str, collapse: bool) -> String {
 
 fn push_escaped(out: &mut String, text: &str, collapse: bool) {
     let mut in_space = false;
-    for c in text.chars() {
-        if collapse && c.is_whitespace() {
-            if !in_space {
-                out.push(' ');
+    // Where the run of characters copied as they are begins.
+    let mut run = 0;
+    for (at, c) in text.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            c if collapse && c.is_whitespace() => {
+                if in_space {
+                    ""
+                } else {
+                    " "
+                }
             }
-            in_space = true;
-            continue;
-        }
-        in_space = false;
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+            _ => {
+                in_space = false;
+                continue;
+            }
+        };
+        out.push_str(&text[run..at]);
+        out.push_str(replacement);
+        in_space = collapse && c.is_whitespace();
+        run = at + c.len_utf8();
     }
+    out.push_str(&text[run..]);
 }
 
 #[cfg(test)]
@@ -231,6 +273,18 @@ mod tests {
     fn word(typed: &str, max_distance: u8, prefix: bool) -> MatchWord {
         let token = analyze(typed).remove(0);
         MatchWord { folded: token.folded, stem: token.stem, max_distance, prefix }
+    }
+
+    #[test]
+    fn stems_keep_the_first_letter() {
+        // `first_match` stems only tokens starting as a query word's stem: the stemmer's
+        // irregular forms and a leading `y` (which it treats as a consonant) included.
+        let words = "dying lying tying skies skis idly gently ugly early only singly news yelling \
+            yearly generously happily elections observation precursors trafficking ministries \
+            zürich ąćę київ 2009 x";
+        for token in analyze(words) {
+            assert_eq!(token.stem.as_bytes().first(), token.folded.as_bytes().first(), "{token:?}");
+        }
     }
 
     #[test]
