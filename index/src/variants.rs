@@ -8,7 +8,7 @@
 //! are ([`VariantPostings`]). The terms a walk finds are kept per segment ([`VariantCache`]).
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tantivy::index::SegmentId;
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
@@ -54,7 +54,14 @@ impl VariantCache {
 
 /// What a query word's variants are: its automata (typo, prefix) and its stem.
 pub struct Variants {
-    automata: Vec<DfaWrapper>,
+    /// The word as a term of the field it was asked for, its typo budget and prefix flag.
+    term: Term,
+    distance: u8,
+    prefix: bool,
+    /// The typo and prefix automata, built when a segment first misses the kept terms: most
+    /// searches find every segment's terms kept, and building a two-edit automaton was about
+    /// 1% of a search's samples.
+    automata: OnceLock<Vec<DfaWrapper>>,
     stem: String,
     /// The word, its stem, typo budget and prefix flag: what decides the terms found.
     key: Arc<str>,
@@ -63,7 +70,7 @@ pub struct Variants {
 
 impl std::fmt::Debug for Variants {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Variants").field("automata", &self.automata.len()).field("stem", &self.stem).finish()
+        formatter.debug_struct("Variants").field("key", &self.key).finish()
     }
 }
 
@@ -78,17 +85,34 @@ impl Variants {
         prefix: bool,
         cache: &Arc<VariantCache>,
     ) -> Option<Arc<Self>> {
-        let term = Term::from_field_text(field, folded);
-        let mut automata = Vec::new();
-        if distance > 0 {
-            automata.push(FuzzyTermQuery::new(term.clone(), distance, true).automaton().ok()?);
-        }
-        if prefix {
-            automata.push(FuzzyTermQuery::new_prefix(term, 0, true).automaton().ok()?);
-        }
         let key = format!("{folded}\u{0}{stem}\u{0}{distance}\u{0}{prefix}").into();
-        (!automata.is_empty())
-            .then(|| Arc::new(Variants { automata, stem: stem.to_string(), key, cache: cache.clone() }))
+        (distance > 0 || prefix).then(|| {
+            Arc::new(Variants {
+                term: Term::from_field_text(field, folded),
+                distance,
+                prefix,
+                automata: OnceLock::new(),
+                stem: stem.to_string(),
+                key,
+                cache: cache.clone(),
+            })
+        })
+    }
+
+    /// The typo automaton (within the budget) and the prefix one, as the word asks.
+    fn automata(&self) -> tantivy::Result<&[DfaWrapper]> {
+        if let Some(automata) = self.automata.get() {
+            return Ok(automata);
+        }
+        let mut automata = Vec::new();
+        if self.distance > 0 {
+            automata.push(FuzzyTermQuery::new(self.term.clone(), self.distance, true).automaton()?);
+        }
+        if self.prefix {
+            automata.push(FuzzyTermQuery::new_prefix(self.term.clone(), 0, true).automaton()?);
+        }
+        // Two threads missing at once both build; the first one kept serves both.
+        Ok(self.automata.get_or_init(|| automata))
     }
 
     /// Opens the postings (documents only) of every variant of the word in `field` (a folded
@@ -114,8 +138,9 @@ impl Variants {
         // read once: a typo word alone (most words) keeps none.
         let mut seen: Vec<u64> = Vec::new();
         let mut found = Vec::new();
-        let last = self.automata.len() - 1;
-        for (index, automaton) in self.automata.iter().enumerate() {
+        let automata = self.automata()?;
+        let last = automata.len() - 1;
+        for (index, automaton) in automata.iter().enumerate() {
             let earlier = seen.len();
             let mut stream = terms.search(automaton).into_stream()?;
             while stream.advance() {
