@@ -36,6 +36,7 @@ fn forms_match(folded: &str, stem: &str, word: &MatchWord) -> bool {
     stems_match(stem, word) || forms_match_unstemmed(folded, word)
 }
 
+/// True when a token's stem is the query word's.
 fn stems_match(stem: &str, word: &MatchWord) -> bool {
     !word.folded.is_empty() && !word.stem.is_empty() && stem == word.stem
 }
@@ -102,9 +103,10 @@ pub struct Highlighter<'w> {
 /// Room for the distinct words of a page of descriptions from the start (the map grows past it).
 const PAGE_WORDS: usize = 1024;
 
-/// A word of up to 16 bytes as one number (its bytes, zero-padded: no token holds a zero byte).
+/// A word of up to 16 bytes as one number, its bytes shifted in one by one (no token holds a
+/// zero byte, so no two words share a number).
 fn packed(word: &str) -> Option<u128> {
-    // Shifted in a byte at a time: copying a word this short was a call to `memmove`.
+    // Not copied into a zeroed array: copying a word this short was a call to `memmove`.
     let bytes = word.as_bytes();
     (bytes.len() <= 16).then(|| bytes.iter().fold(0, |key, &byte| key << 8 | u128::from(byte)))
 }
@@ -124,10 +126,9 @@ fn first_match(words: &[MatchWord], folded: &str) -> Option<usize> {
 impl<'w> Highlighter<'w> {
     /// A highlighter for the words of one query.
     pub fn new(words: &'w [MatchWord]) -> Self {
-        let capacity = || rustc_hash::FxBuildHasher;
         Highlighter {
             words,
-            short: rustc_hash::FxHashMap::with_capacity_and_hasher(PAGE_WORDS, capacity()),
+            short: rustc_hash::FxHashMap::with_capacity_and_hasher(PAGE_WORDS, Default::default()),
             long: rustc_hash::FxHashMap::default(),
         }
     }
