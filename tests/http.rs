@@ -157,6 +157,28 @@ async fn graphql_http_audit_passes_every_must(db: &TestDb) {
 }
 db_test!(graphql_http_audit_passes_every_must);
 
+async fn a_query_text_sent_again_answers_for_its_own_variables(db: &TestDb) {
+    // The endpoint keeps documents it parsed by their text: the same text with other variables
+    // must not get the earlier answer, and a kept mutation is still refused over GET.
+    let server = RunningServer::start(db).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", server.base);
+    let query = "query($q: String!) { search(query: $q) { totalHits } }";
+    let total = |q: &'static str| {
+        let request = client.post(&url).json(&json!({"query": query, "variables": {"q": q}}));
+        async move { json_of(request).await["data"]["search"]["totalHits"].clone() }
+    };
+    assert_eq!(total("sarajevo").await, json!(1));
+    assert_eq!(total("qqqqqqqq").await, json!(0));
+    assert_eq!(total("sarajevo").await, json!(1));
+    let mutation = "mutation { __typename }";
+    client.post(&url).json(&json!({"query": mutation})).send().await.unwrap();
+    let over_get = client.get(&url).query(&[("query", mutation)]).send().await.unwrap();
+    assert_eq!(over_get.status(), 405);
+    server.stop().await;
+}
+db_test!(a_query_text_sent_again_answers_for_its_own_variables);
+
 fn convene(url: &str, dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_convene"));
     command.env("DATABASE_URL", url).env("CONVENE_DATA_DIR", dir).env("CONVENE_LOG", "warn");

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use poem::error::ResponseError;
@@ -37,11 +38,25 @@ pub struct GraphQLHttp<E> {
     executor: E,
     hook: Arc<Hook>,
     body_limit: usize,
+    /// Documents parsed before, by their text: clients send the same few query texts over and
+    /// over with other variables, and parsing one was 3% of a search's CPU.
+    documents: LruCacheStorage,
 }
+
+/// How many parsed documents an endpoint keeps.
+const DOCUMENTS: usize = 256;
+
+/// Longer query texts are parsed every time (and the kept ones stay small).
+const DOCUMENT_BYTES: usize = 16 * 1024;
 
 /// Serves `executor` (usually an `async_graphql::Schema`) over GraphQL-over-HTTP.
 pub fn graphql_endpoint<E: Executor>(executor: E) -> GraphQLHttp<E> {
-    GraphQLHttp { executor, hook: Arc::new(|_, request| request), body_limit: DEFAULT_BODY_LIMIT }
+    GraphQLHttp {
+        executor,
+        hook: Arc::new(|_, request| request),
+        body_limit: DEFAULT_BODY_LIMIT,
+        documents: LruCacheStorage::new(DOCUMENTS),
+    }
 }
 
 /// A rejected request: the status and the message of its only error.
@@ -105,6 +120,17 @@ impl<E> GraphQLHttp<E> {
         // An automatic persisted query may send only the hash of a query sent before.
         if gql.query.is_empty() && !gql.extensions.contains_key("persistedQuery") {
             return Err(bad("Missing query".into()));
+        }
+        if (1..=DOCUMENT_BYTES).contains(&gql.query.len()) {
+            match self.documents.get(gql.query.clone()).await {
+                Some(document) => gql.set_parsed_query(document),
+                None => {
+                    let text = gql.query.clone();
+                    if let Ok(document) = gql.parsed_query() {
+                        self.documents.set(text, document.clone()).await;
+                    }
+                }
+            }
         }
         let wanted = gql.operation_name.clone();
         // A document that does not parse is left to the executor, which reports it.
