@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use poem::error::ResponseError;
+
+use crate::graphql::gate::Documents;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
@@ -38,25 +39,16 @@ pub struct GraphQLHttp<E> {
     executor: E,
     hook: Arc<Hook>,
     body_limit: usize,
-    /// Documents parsed before, by their text: clients send the same few query texts over and
-    /// over with other variables, and parsing one was 3% of a search's CPU.
-    documents: LruCacheStorage,
+    /// Documents parsed before, shared with the executor's persisted queries.
+    documents: Option<Documents>,
 }
-
-/// How many parsed documents an endpoint keeps.
-const DOCUMENTS: usize = 256;
 
 /// Longer query texts are parsed every time (and the kept ones stay small).
 const DOCUMENT_BYTES: usize = 16 * 1024;
 
 /// Serves `executor` (usually an `async_graphql::Schema`) over GraphQL-over-HTTP.
 pub fn graphql_endpoint<E: Executor>(executor: E) -> GraphQLHttp<E> {
-    GraphQLHttp {
-        executor,
-        hook: Arc::new(|_, request| request),
-        body_limit: DEFAULT_BODY_LIMIT,
-        documents: LruCacheStorage::new(DOCUMENTS),
-    }
+    GraphQLHttp { executor, hook: Arc::new(|_, request| request), body_limit: DEFAULT_BODY_LIMIT, documents: None }
 }
 
 /// A rejected request: the status and the message of its only error.
@@ -72,6 +64,13 @@ impl<E> GraphQLHttp<E> {
         hook: impl Fn(&Request, async_graphql::Request) -> async_graphql::Request + Send + Sync + 'static,
     ) -> Self {
         self.hook = Arc::new(hook);
+        self
+    }
+
+    /// Keeps the documents it parses in `documents` and looks a query text up there first.
+    #[must_use]
+    pub fn with_documents(mut self, documents: Documents) -> Self {
+        self.documents = Some(documents);
         self
     }
 
@@ -121,13 +120,13 @@ impl<E> GraphQLHttp<E> {
         if gql.query.is_empty() && !gql.extensions.contains_key("persistedQuery") {
             return Err(bad("Missing query".into()));
         }
-        if (1..=DOCUMENT_BYTES).contains(&gql.query.len()) {
-            match self.documents.get(gql.query.clone()).await {
+        if let Some(documents) = self.documents.as_ref().filter(|_| (1..=DOCUMENT_BYTES).contains(&gql.query.len())) {
+            let key = Documents::key(&gql.query);
+            match documents.get(key.clone()).await {
                 Some(document) => gql.set_parsed_query(document),
                 None => {
-                    let text = gql.query.clone();
                     if let Ok(document) = gql.parsed_query() {
-                        self.documents.set(text, document.clone()).await;
+                        documents.set(key, document.clone()).await;
                     }
                 }
             }

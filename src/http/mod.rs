@@ -50,8 +50,11 @@ fn routes(catalog: Catalog, search: Search, options: &ServeOptions) -> Route {
     let metrics = Metrics::default();
     let authenticator = Authenticator::new(catalog.db().clone());
     let subscriptions = ws::subscriptions(schema.clone(), authenticator.clone());
-    let graphql =
-        graphql_http::graphql_endpoint(schema).body_limit(options.body_limit).with_hook(|request, graphql| {
+    let documents = schema.documents();
+    let graphql = graphql_http::graphql_endpoint(schema)
+        .body_limit(options.body_limit)
+        .with_documents(documents)
+        .with_hook(|request, graphql| {
             let graphql =
                 graphql.data(request.extensions().get::<Principal>().copied().unwrap_or(Principal::Anonymous));
             match *request.method() {
