@@ -3,6 +3,7 @@
 mod support;
 
 mod catalog_import;
+mod connections;
 mod graphql_events;
 mod http;
 mod import_index;
