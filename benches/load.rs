@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
 #[path = "peers/postgraphile.rs"]
@@ -203,7 +203,9 @@ const PEER_SEARCH: &str = "WITH q AS (SELECT websearch_to_tsquery('english', $1)
     'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x))";
 
 async fn postgres_rows(database_url: &str) {
-    let db = Database::connect(database_url).await.expect("PostgreSQL");
+    // Connected as Convene connects (without TLS on the loopback), so the peer pays no more per
+    // round trip than Convene does.
+    let db = convene::db::connect(database_url).await.expect("PostgreSQL");
     // The peer: PostgreSQL full-text search over the same events, as a PostgreSQL user would set it up.
     sql(&db, PEER_TABLE).await;
     sql(&db, "CREATE UNIQUE INDEX IF NOT EXISTS bench_search_id ON bench_search (id)").await;
