@@ -92,6 +92,10 @@ pub async fn count_events(
 
 /// Events by id.
 pub async fn events_by_id(db: &DatabaseConnection, ids: &[i64]) -> Result<HashMap<i64, event::Model>, CatalogError> {
+    // A page of no events (`first: 0`, a search past its last hit) asks nothing of the database.
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let events = event::Entity::find().filter(event::Column::Id.is_in(ids.to_vec())).all(db).await?;
     Ok(events.into_iter().map(|event| (event.id, event)).collect())
 }
