@@ -142,6 +142,14 @@ async fn facets_filters_and_pages_cover_every_match(db: &TestDb) {
     assert_eq!(topics.last().unwrap(), &json!({"key": null, "label": "none", "count": 1}), "events without a topic");
     assert_eq!(facets[3]["buckets"].as_array().unwrap().len(), 6);
 
+    // Counts alone: no page, the same total and facets.
+    let counts =
+        query(&schema, SEARCH, json!({"q": "", "first": 0, "facets": ["REGION", "COUNTRY", "TOPIC", "YEAR"]})).await;
+    assert_eq!(counts["search"]["totalHits"], 6);
+    assert_eq!(counts["search"]["hits"], json!([]));
+    assert_eq!(&counts["search"]["facets"], facets);
+    assert_eq!(counts["search"]["pageInfo"]["hasNextPage"], true);
+
     let filtered = query(&schema, SEARCH, json!({"q": "", "filter": {"countries": ["BA"]}, "facets": ["TOPIC"]})).await;
     let mut hits = found(&filtered);
     hits.sort_unstable();
