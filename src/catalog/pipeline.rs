@@ -193,8 +193,11 @@ impl Catalog {
 
     /// The fast path of a pipelined batch in one transaction. `Ok(None)` when the batch before
     /// did not commit in turn: this one rolled back and must follow it. On any rollback the
-    /// shared cache is emptied, since it may hold ids this transaction or the one before
-    /// inserted.
+    /// shared cache forgets the ids this transaction learnt (the batch before forgets its own
+    /// when it rolls back). It used to be emptied: the batch after then inserted again every
+    /// row of its taxonomy, among them the new rows of the batch in flight beside it, waited
+    /// for that batch's commit past the lock timeout, rolled back and emptied the cache in
+    /// turn, so one rollback made most later batches of an import roll back once.
     async fn fast_path_in_turn(
         &self,
         pipeline: &Pipeline,
@@ -204,7 +207,8 @@ impl Catalog {
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         let _writing = pipeline.writers.read().await;
         let txn = self.db.begin().await?;
-        let outcome = self.write_in_turn(&txn, cache, events, previous).await;
+        let mut learnt = Vec::new();
+        let outcome = self.write_in_turn(&txn, cache, events, previous, &mut learnt).await;
         let outcome = match outcome {
             Ok(Some(written)) => txn.commit().await.map(|()| Some(written)).map_err(CatalogError::from),
             Ok(None) => txn.rollback().await.map(|()| None).map_err(CatalogError::from),
@@ -216,27 +220,32 @@ impl Catalog {
         let mut cache = cache.lock().await;
         match outcome {
             Ok(Some(_)) => cache.committed(),
-            _ => *cache = WriteCache::default(),
+            _ => cache.forget(&learnt),
         }
         outcome
     }
 
     /// Everything of [`Self::fast_path_in_turn`] but the commit: the taxonomy (under the
-    /// cache's lock, so batches learn each other's rows in order), the events and their links,
-    /// then, once the batch before has committed, the reference check and the changes.
+    /// cache's lock, so batches learn each other's rows in order; the keys this batch learnt go
+    /// to `learnt`), the events and their links, then, once the batch before has committed,
+    /// the reference check and the changes.
     async fn write_in_turn(
         &self,
         txn: &DatabaseTransaction,
         cache: &Mutex<WriteCache>,
         events: &[ResolvedEvent],
         previous: Option<&mut Turn>,
+        learnt: &mut Vec<(&'static str, String)>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")).await?;
         let attempt = previous.as_ref().map(|previous| previous.attempt());
         let mut referenced = Referenced::begin(txn, self.reference_checks).await?;
         let known = {
             let mut cache = cache.lock().await;
-            bulk::write_taxonomy(txn, &mut cache, events, referenced.as_mut()).await?;
+            let mark = cache.mark();
+            let written = bulk::write_taxonomy(txn, &mut cache, events, referenced.as_mut()).await;
+            *learnt = cache.learnt_since(mark);
+            written?;
             cache.clone()
         };
         let written = bulk::write_events(txn, &known, events, self.handoff.is_some(), referenced).await?;
@@ -246,5 +255,30 @@ impl Catalog {
             }
         }
         Ok(Some(bulk::record_changes(txn, written).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WriteCache;
+
+    #[test]
+    fn a_batch_that_rolls_back_forgets_its_own_rows_only() {
+        let mut shared = WriteCache::default();
+        shared.remember("venues", "committed".into(), 1);
+        shared.committed();
+        // The batch in flight learns its rows, then the batch after it learns its own.
+        shared.remember("venues", "in flight".into(), 2);
+        let mark = shared.mark();
+        shared.remember("venues", "later".into(), 3);
+        shared.remember("topics", "later".into(), 4);
+        let learnt = shared.learnt_since(mark);
+        assert_eq!(learnt.len(), 2);
+        // The later batch rolls back: the batch in flight's rows are still known, so the next
+        // batch does not insert them again and wait for that batch's commit.
+        shared.forget(&learnt);
+        assert_eq!(shared.get("venues", "committed"), Some(1));
+        assert_eq!(shared.get("venues", "in flight"), Some(2));
+        assert_eq!((shared.get("venues", "later"), shared.get("topics", "later")), (None, None));
     }
 }

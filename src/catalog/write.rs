@@ -84,6 +84,26 @@ impl WriteCache {
         self.uncommitted.clear();
     }
 
+    /// How many keys were learnt since the last commit: a mark for [`WriteCache::learnt_since`].
+    pub(crate) fn mark(&self) -> usize {
+        self.uncommitted.len()
+    }
+
+    /// The keys learnt since `mark` (taken since the last commit).
+    pub(crate) fn learnt_since(&self, mark: usize) -> Vec<(&'static str, String)> {
+        self.uncommitted.get(mark..).unwrap_or_default().to_vec()
+    }
+
+    /// Forgets these keys, learnt by a transaction that rolled back, and nothing else: the
+    /// ids other transactions learnt stay.
+    pub(crate) fn forget(&mut self, keys: &[(&'static str, String)]) {
+        for (table, key) in keys {
+            if let Some(ids) = self.ids.get_mut(table) {
+                ids.remove(key);
+            }
+        }
+    }
+
     /// A transaction or savepoint rolled back: forget what was learnt since the last commit.
     pub fn rolled_back(&mut self) {
         for (table, key) in self.uncommitted.drain(..) {
