@@ -106,11 +106,8 @@ impl WriteCache {
 
     /// A transaction or savepoint rolled back: forget what was learnt since the last commit.
     pub fn rolled_back(&mut self) {
-        for (table, key) in self.uncommitted.drain(..) {
-            if let Some(ids) = self.ids.get_mut(table) {
-                ids.remove(&key);
-            }
-        }
+        let learnt = std::mem::take(&mut self.uncommitted);
+        self.forget(&learnt);
     }
 }
 

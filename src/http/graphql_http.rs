@@ -11,10 +11,10 @@ use std::sync::Arc;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use poem::error::ResponseError;
-
-use crate::graphql::gate::Documents;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Request, Response};
+
+use crate::graphql::gate::Documents;
 
 /// Largest accepted `POST` body unless changed with [`GraphQLHttp::body_limit`].
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
