@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use convene::catalog::entity::event::Model;
 use convene::search::{ImportIndexing, IndexLocation};
 use convene_index::{FacetField, SearchIndex, SearchRequest};
 
@@ -25,13 +26,21 @@ const FACETS: [FacetField; 11] = [
 ];
 
 /// What a user sees of a search: the total, which events (scores aside: an update leaves a
-/// deleted document behind until merged, which shifts them) and every facet.
-fn answer(index: &SearchIndex, text: &str) -> (u64, Vec<u64>, String) {
-    let request = SearchRequest { query: text.into(), limit: 1_000, facets: FACETS.to_vec(), ..Default::default() };
+/// deleted document behind until merged, which shifts them) with the rows they show, and
+/// every facet.
+fn answer(index: &SearchIndex, text: &str) -> (u64, Vec<(u64, Option<Model>)>, String) {
+    let request = SearchRequest {
+        query: text.into(),
+        limit: 1_000,
+        facets: FACETS.to_vec(),
+        sources: true,
+        ..Default::default()
+    };
     let results = index.search(&request).expect("the search runs");
-    let mut ids: Vec<u64> = results.hits.iter().map(|hit| hit.id).collect();
-    ids.sort_unstable();
-    (results.total_hits, ids, format!("{:?}", results.facets))
+    let mut hits: Vec<(u64, Option<Model>)> =
+        results.hits.iter().map(|hit| (hit.id, convene::search::documents::row_of(&hit.source))).collect();
+    hits.sort_unstable_by_key(|(id, _)| *id);
+    (results.total_hits, hits, format!("{:?}", results.facets))
 }
 
 async fn an_import_indexes_what_it_stores_as_a_rebuild_would(db: &TestDb) {
@@ -70,6 +79,9 @@ async fn an_import_indexes_what_it_stores_as_a_rebuild_would(db: &TestDb) {
     }
     let everything = answer(&imported, "");
     assert_eq!(everything.0, 61, "every event is indexed once");
+    // Each hit shows its event's row exactly as the database holds it (the rebuild's rows are
+    // read from it), the updated event's included, to the microsecond of its timestamps.
+    assert!(everything.1.iter().all(|(_, row)| row.is_some()), "every hit keeps its row");
     for text in ["", "renamed harbour", "old", "bishkek", "almaty", "border unit", "customs", "maritime", "drugs"] {
         assert_eq!(answer(&imported, text), answer(&rebuilt, text), "search {text:?}");
     }

@@ -61,6 +61,17 @@ async fn editors_create_update_and_delete(db: &TestDb) {
     assert_eq!(updated["data"]["updateEvent"]["countries"], json!([{"code": "RS"}]));
     searchable(db, &catalog).await;
     assert_eq!(count(&schema, "\"round table\"").await, (1, 1));
+    // A hit shows the event as the index keeps it, which once the change is searchable is
+    // the row the database holds: every field as `event` gives it.
+    let fields = "id slug title subtitle description eventType startDate endDate addedOn updatedAt sourceUrl organizer { path } venue { city } countries { code } topics { slug }";
+    let both = query(
+        &schema,
+        &format!("query($id: ID) {{ event(id: $id) {{ {fields} }} search(query: \"round table\") {{ hits {{ event {{ {fields} }} }} }} }}"),
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(both["event"]["title"], "Round table on anti-corruption");
+    assert_eq!(both["search"]["hits"][0]["event"], both["event"]);
 
     let deleted = query_as(&schema, EDITOR, "mutation($id: ID!) { deleteEvent(id: $id) }", json!({"id": id})).await;
     assert_eq!(deleted["data"]["deleteEvent"], id);

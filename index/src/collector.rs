@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Where the previous page ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,16 +15,27 @@ pub struct HitCursor {
     pub id: u64,
 }
 
-/// A matching event with its score.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A matching event with its score, and what the index keeps of it
+/// ([`crate::EventDocument::source`]) when the search asked for it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: u64,
     pub score: f32,
+    /// Empty unless [`crate::SearchRequest::sources`] asked for it and the event keeps one.
+    pub source: Vec<u8>,
+}
+
+/// A match found for the page, and where its document is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    pub id: u64,
+    pub score: f32,
+    pub address: DocAddress,
 }
 
 /// Better hits compare greater: higher score, then lower id.
 #[derive(Debug, Clone, Copy)]
-struct Ranked(Hit);
+struct Ranked(Found);
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
@@ -56,6 +67,7 @@ pub struct PageCollector {
 /// The per-segment part of [`PageCollector`].
 pub struct PageSegmentCollector {
     ids: Column<u64>,
+    segment: SegmentOrdinal,
     limit: usize,
     after: Option<Ranked>,
     /// A min-heap (by `Reverse`) of the best hits seen.
@@ -67,14 +79,18 @@ pub struct PageSegmentCollector {
 }
 
 impl Collector for PageCollector {
-    type Fruit = Vec<Hit>;
+    type Fruit = Vec<Found>;
     type Child = PageSegmentCollector;
 
-    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PageSegmentCollector> {
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PageSegmentCollector> {
         Ok(PageSegmentCollector {
             ids: reader.fast_fields().u64("id")?,
+            segment,
             limit: self.limit,
-            after: self.after.map(|cursor| Ranked(Hit { id: cursor.id, score: cursor.score })),
+            // Compared by score and id only: where the previous page's last hit lives is unused.
+            after: self
+                .after
+                .map(|cursor| Ranked(Found { id: cursor.id, score: cursor.score, address: DocAddress::new(0, 0) })),
             best: BinaryHeap::with_capacity(self.limit + 1),
             lowest: Score::NEG_INFINITY,
             highest: self.after.map_or(Score::INFINITY, |cursor| cursor.score),
@@ -85,7 +101,7 @@ impl Collector for PageCollector {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<Hit>>) -> tantivy::Result<Vec<Hit>> {
+    fn merge_fruits(&self, fruits: Vec<Vec<Found>>) -> tantivy::Result<Vec<Found>> {
         let mut all: Vec<Ranked> = fruits.into_iter().flatten().map(Ranked).collect();
         all.sort_by(|left, right| right.cmp(left));
         all.truncate(self.limit);
@@ -94,7 +110,7 @@ impl Collector for PageCollector {
 }
 
 impl SegmentCollector for PageSegmentCollector {
-    type Fruit = Vec<Hit>;
+    type Fruit = Vec<Found>;
 
     /// Most matches of a broad query lose on score alone, in one comparison made where the
     /// match is found (inlined); the id (a column lookup) is read only for the others.
@@ -105,7 +121,7 @@ impl SegmentCollector for PageSegmentCollector {
         }
     }
 
-    fn harvest(self) -> Vec<Hit> {
+    fn harvest(self) -> Vec<Found> {
         self.best.into_iter().map(|reverse| reverse.0 .0).collect()
     }
 }
@@ -115,7 +131,7 @@ impl PageSegmentCollector {
     #[inline(never)]
     fn offer(&mut self, doc: DocId, score: Score) {
         let Some(id) = self.ids.first(doc) else { return };
-        let hit = Ranked(Hit { id, score });
+        let hit = Ranked(Found { id, score, address: DocAddress::new(self.segment, doc) });
         if self.after.is_some_and(|after| hit >= after) {
             return;
         }

@@ -35,6 +35,10 @@ pub struct EventDocument {
     pub event_type: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub added_on: Option<NaiveDate>,
+    /// Bytes kept with the event and given back with each hit, opaque to the index, as
+    /// Elasticsearch keeps `_source`: the server keeps the event's row here, so a page of hits
+    /// is shown without a round trip to the database. Empty keeps nothing.
+    pub source: Vec<u8>,
 }
 
 fn date_value(date: NaiveDate) -> DateTime {
@@ -180,6 +184,9 @@ impl EventDocument {
         let key = fold(&self.title);
         if !key.is_empty() {
             document.add_text(fields.suggest, suggest_term(&key, &self.title));
+        }
+        if !self.source.is_empty() {
+            document.add_bytes(fields.source, &self.source);
         }
         document
     }

@@ -1,13 +1,14 @@
 //! The index schema: which parts of an event are searched, filtered and counted, and how.
 
 use tantivy::schema::{
-    DateOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
+    BytesOptions, DateOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
+    STRING,
 };
 
 use crate::analyzer::{FOLDED, STEMMED};
 
 /// Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A searched text field: indexed twice, stemmed (exact and stem matches, phrases) and
 /// folded (typos and prefixes), with its weight in the ranking.
@@ -50,6 +51,9 @@ pub struct Fields {
     pub added_on: Field,
     /// Completions: folded label, a separator, and the label as written.
     pub suggest: Field,
+    /// What the server keeps with each event to show it as a hit without reading it back
+    /// ([`crate::EventDocument::source`]): stored only, neither searched nor counted.
+    pub source: Field,
 }
 
 const SUGGEST_SEPARATOR: char = '\u{1f}';
@@ -114,6 +118,7 @@ impl Fields {
             start_date: builder.add_date_field("start_date", date.clone()),
             added_on: builder.add_date_field("added_on", date),
             suggest: builder.add_text_field("suggest", STRING),
+            source: builder.add_bytes_field("source", BytesOptions::default().set_stored()),
             schema: builder.build(),
         }
     }

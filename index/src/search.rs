@@ -9,7 +9,7 @@ use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Collector, Count};
 use tantivy::query::{BooleanQuery, Occur, Query};
-use tantivy::schema::Field;
+use tantivy::schema::{Field, Value};
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
@@ -130,6 +130,8 @@ pub struct SearchRequest {
     pub limit: usize,
     pub after: Option<HitCursor>,
     pub facets: Vec<FacetField>,
+    /// Read what each hit of the page keeps ([`Hit::source`]).
+    pub sources: bool,
 }
 
 /// What a search found.
@@ -330,11 +332,29 @@ impl SearchIndex {
         // One pass over the matches: the page, the total and the facets together (a second
         // pass for the facets would expand typo and prefix words and walk the postings again).
         let counter = CountCollector { fields: self.field_names(&request.facets), combined: false, cache: &self.ords };
-        let (total, mut hits, tables) = self.collect(&*query, &(Count, page, counter))?;
-        let has_more = hits.len() > request.limit;
-        hits.truncate(request.limit);
+        let searcher = self.reader.searcher();
+        let (total, mut found, tables) =
+            crate::parallel::search(&self.index, &searcher, &*query, &(Count, page, counter))?;
+        let has_more = found.len() > request.limit;
+        found.truncate(request.limit);
+        let mut hits = Vec::with_capacity(found.len());
+        for found in found {
+            let source = if request.sources { self.source(&searcher, found.address)? } else { Vec::new() };
+            hits.push(Hit { id: found.id, score: found.score, source });
+        }
         let facets = facet_counts(&request.facets, tables);
         Ok(SearchResults { total_hits: total as u64, hits, has_more, facets, words })
+    }
+
+    /// What the document at `address` keeps ([`crate::EventDocument::source`]): one block of
+    /// the document store read and decompressed, or found in the searcher's cache of blocks.
+    fn source(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> Result<Vec<u8>, IndexError> {
+        let document: tantivy::TantivyDocument = searcher.doc(address)?;
+        Ok(document
+            .get_first(self.fields.source)
+            .and_then(|value| value.as_bytes())
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default())
     }
 
     fn field_names(&self, facets: &[FacetField]) -> Vec<String> {

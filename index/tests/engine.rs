@@ -302,3 +302,31 @@ fn kept_typo_variants_follow_new_events_and_retired_segments() {
     assert_eq!(index.cached_bytes(), 0, "the retired segments' terms are dropped");
     assert_eq!(ids(&index, "bordr guards"), [4]);
 }
+
+/// A hit gives back what its event keeps (`source`) when the search asks for it, from
+/// whichever segment holds it, and nothing for an event that keeps none.
+#[test]
+fn hits_give_back_their_sources_when_asked() {
+    let index = SearchIndex::in_memory();
+    let mut writer = index.writer(15_000_000).unwrap();
+    let kept = |id: u64| format!("{{\"row\": {id}}}").into_bytes();
+    for id in 1..=3 {
+        let source = if id == 3 { Vec::new() } else { kept(id) };
+        writer
+            .upsert(&EventDocument { id, title: format!("Border course {id}"), source, ..Default::default() })
+            .unwrap();
+        // One segment per event, so the page spans segments.
+        writer.commit(id as i64, None).unwrap();
+    }
+    index.reload().unwrap();
+    let mut request = SearchRequest { query: "border".into(), limit: 10, ..Default::default() };
+    let sources = |request: &SearchRequest| {
+        let mut hits: Vec<(u64, Vec<u8>)> =
+            index.search(request).unwrap().hits.into_iter().map(|hit| (hit.id, hit.source)).collect();
+        hits.sort();
+        hits
+    };
+    assert_eq!(sources(&request), [(1, Vec::new()), (2, Vec::new()), (3, Vec::new())], "not asked");
+    request.sources = true;
+    assert_eq!(sources(&request), [(1, kept(1)), (2, kept(2)), (3, Vec::new())]);
+}

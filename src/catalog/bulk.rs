@@ -5,10 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
+use super::entity::event;
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
 use super::references::{ReferenceChecks, Referenced};
@@ -201,8 +202,12 @@ pub(super) async fn write_events(
         (None, None) => None,
     };
 
-    let now = Utc::now();
+    // In microseconds, as PostgreSQL keeps it: the rows handed to the index are what a read
+    // of the database would give.
+    let now = Utc::now().trunc_subsecs(6);
     let mut results: Vec<Option<(i64, ChangeKind)>> = vec![None; events.len()];
+    // Each event's slug and creation time as stored, for the rows handed to the index.
+    let mut kept: Vec<Option<(String, DateTime<Utc>)>> = vec![None; events.len()];
     let mut new_rows: Vec<(usize, String, Vec<Value>)> = Vec::new();
     let mut owners: Vec<(Option<i64>, Option<i64>)> = Vec::with_capacity(events.len());
     for (position, event) in events.iter().enumerate() {
@@ -239,10 +244,10 @@ pub(super) async fn write_events(
                 if let Some(slug) = &event.slug {
                     update.value("slug", slug.clone());
                 }
-                // Deleted since it was looked up: its links would point nowhere.
-                if txn.execute(&update).await?.rows_affected() == 0 {
-                    return Err(CatalogError::NotFound(format!("event {id}")));
-                }
+                update.returning(Query::returning().columns(["slug", "created_at"]));
+                // None: deleted since it was looked up, and its links would point nowhere.
+                let row = txn.query_one(&update).await?.ok_or_else(|| CatalogError::NotFound(format!("event {id}")))?;
+                kept[position] = Some((row.try_get("", "slug")?, row.try_get("", "created_at")?));
                 results[position] = Some((id, ChangeKind::Updated));
             }
             None => {
@@ -282,6 +287,7 @@ pub(super) async fn write_events(
         for (position, slug, _) in chunk {
             let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
             results[*position] = Some((id, ChangeKind::Created));
+            kept[*position] = Some((slug.clone(), now));
         }
     }
     let results: Vec<(i64, ChangeKind)> =
@@ -302,7 +308,7 @@ pub(super) async fn write_events(
     let mut topics: Vec<Vec<Value>> = Vec::new();
     let mut audiences: Vec<Vec<Value>> = Vec::new();
     let mut stored: Vec<StoredEvent> = Vec::new();
-    for ((event, (id, _)), (organizer_id, venue_id)) in events.iter().zip(&results).zip(owners) {
+    for (((event, (id, _)), (organizer_id, venue_id)), kept) in events.iter().zip(&results).zip(owners).zip(kept) {
         for (position, code) in event.country_codes.iter().enumerate() {
             countries.push(vec![(*id).into(), code.clone().into(), (position as i32).into()]);
         }
@@ -323,16 +329,24 @@ pub(super) async fn write_events(
             audiences.push(vec![(*id).into(), (*audience_id).into(), (position as i32).into()]);
         }
         if keep_stored {
+            let (slug, created_at) = kept.expect("every event written");
             stored.push(StoredEvent {
-                id: *id,
-                title: event.title.clone(),
-                subtitle: event.subtitle.clone(),
-                description: event.description.clone(),
-                event_type: event.event_type.clone(),
-                start_date: event.start_date,
-                added_on: event.added_on,
-                organizer_id,
-                venue_id,
+                row: event::Model {
+                    id: *id,
+                    slug,
+                    title: event.title.clone(),
+                    subtitle: event.subtitle.clone(),
+                    description: event.description.clone(),
+                    event_type: event.event_type.clone(),
+                    start_date: event.start_date,
+                    end_date: event.end_date,
+                    added_on: event.added_on,
+                    source_url: event.source_url.clone(),
+                    organizer_id,
+                    venue_id,
+                    created_at,
+                    updated_at: now,
+                },
                 countries: event.country_codes.clone(),
                 topic_ids,
                 audience_ids,
@@ -385,7 +399,7 @@ pub(super) async fn record_changes(
         }
     }
     let stored =
-        stored.into_iter().filter_map(|event| Some((seqs.get(&event.id).copied().flatten()?, event))).collect();
+        stored.into_iter().filter_map(|event| Some((seqs.get(&event.id()).copied().flatten()?, event))).collect();
     Ok((results, stored))
 }
 

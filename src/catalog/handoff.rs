@@ -9,25 +9,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use chrono::NaiveDate;
 use tokio::sync::Notify;
 
 use super::entity::event;
 
-/// An event as stored: its own columns and its links, in their order. The organizer, venue,
+/// An event as stored: its own row and its links, in their order. The organizer, venue,
 /// topics and audiences are named by id, so their names and labels are read when the event
-/// is indexed, as they are then.
+/// is indexed, as they are then. The row is what a search shows of the event
+/// ([`crate::search::documents::source_of`]).
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
-    pub id: i64,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub description: Option<String>,
-    pub event_type: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub added_on: Option<NaiveDate>,
-    pub organizer_id: Option<i64>,
-    pub venue_id: Option<i64>,
+    pub row: event::Model,
     pub countries: Vec<String>,
     pub topic_ids: Vec<i64>,
     pub audience_ids: Vec<i64>,
@@ -35,21 +27,12 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     /// The event's row, with its links still to be added.
-    pub fn from_row(event: event::Model) -> Self {
-        StoredEvent {
-            id: event.id,
-            title: event.title,
-            subtitle: event.subtitle,
-            description: event.description,
-            event_type: event.event_type,
-            start_date: event.start_date,
-            added_on: event.added_on,
-            organizer_id: event.organizer_id,
-            venue_id: event.venue_id,
-            countries: Vec::new(),
-            topic_ids: Vec::new(),
-            audience_ids: Vec::new(),
-        }
+    pub fn from_row(row: event::Model) -> Self {
+        StoredEvent { row, countries: Vec::new(), topic_ids: Vec::new(), audience_ids: Vec::new() }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.row.id
     }
 }
 
@@ -130,7 +113,7 @@ impl Handoff {
         let mut pending = self.pending.lock().expect("the handoff lock is never poisoned");
         let mut latest: HashMap<i64, Option<StoredEvent>> = HashMap::new();
         for &(seq, event_id) in changes {
-            latest.insert(event_id, pending.events.remove(&seq).filter(|stored| stored.id == event_id));
+            latest.insert(event_id, pending.events.remove(&seq).filter(|stored| stored.id() == event_id));
         }
         pending.events.retain(|&seq, _| seq > last);
         pending.read_up_to = pending.read_up_to.max(last);
@@ -153,20 +136,23 @@ mod tests {
     use super::*;
 
     fn stored(id: i64, title: &str) -> StoredEvent {
-        StoredEvent {
+        let now = chrono::Utc::now();
+        StoredEvent::from_row(event::Model {
             id,
+            slug: format!("event-{id}"),
             title: title.into(),
             subtitle: None,
             description: None,
             event_type: None,
             start_date: None,
+            end_date: None,
             added_on: None,
+            source_url: None,
             organizer_id: None,
             venue_id: None,
-            countries: Vec::new(),
-            topic_ids: Vec::new(),
-            audience_ids: Vec::new(),
-        }
+            created_at: now,
+            updated_at: now,
+        })
     }
 
     #[tokio::test]
@@ -184,7 +170,7 @@ mod tests {
         let handoff = Handoff::new(10);
         handoff.offer(vec![(4, stored(7, "first")), (5, stored(7, "second")), (6, stored(9, "late"))]).await;
         let handed = handoff.take(&[(4, 7), (5, 7)]);
-        assert_eq!(handed[&7].title, "second");
+        assert_eq!(handed[&7].row.title, "second");
         // An offer the follower read past (it read change 6 back before the offer) is dropped.
         handoff.offer(vec![(3, stored(5, "stale"))]).await;
         assert!(handoff.take(&[(6, 9)]).contains_key(&9));

@@ -1,11 +1,12 @@
 //! The `search` and `suggest` queries: full-text search with highlights, facets and cursors.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use base64::Engine;
 use convene_index::highlight::Highlighter;
-use convene_index::{FacetField, HitCursor, SearchRequest};
+use convene_index::{FacetField, Hit, HitCursor, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use super::error::{loader_error, ApiResult, ErrorCode};
@@ -13,9 +14,10 @@ use super::event::{Event, EventFilter, PageInfo};
 use super::labels::{LabelCache, Labels};
 use super::loaders::{Loaders, Preloaded, Selection};
 use super::taxonomy::RegionScheme;
+use crate::catalog::entity::event;
 use crate::catalog::reference::RegionScheme as Scheme;
-use crate::catalog::{read, Catalog};
-use crate::search::{search_filter, Search};
+use crate::catalog::{read, Catalog, CatalogError};
+use crate::search::{documents, search_filter, Search};
 
 /// A dimension events are counted by.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,7 +125,19 @@ fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
         .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
 }
 
-fn highlights(event: &crate::catalog::entity::event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
+/// The rows of a page's events: as the index keeps them with each hit, as Elasticsearch shows
+/// `_source` (the event as it was when indexed, a few milliseconds behind a change; no round
+/// trip to the database), read from the database for hits that keep none. Events deleted
+/// from both are left out.
+async fn page_rows(catalog: &Catalog, hits: &[Hit]) -> Result<HashMap<i64, event::Model>, CatalogError> {
+    let mut rows: HashMap<i64, event::Model> =
+        hits.iter().filter_map(|hit| Some((hit.id as i64, documents::row_of(&hit.source)?))).collect();
+    let missing: Vec<i64> = hits.iter().map(|hit| hit.id as i64).filter(|id| !rows.contains_key(id)).collect();
+    rows.extend(read::events_by_id(catalog.db(), &missing).await?);
+    Ok(rows)
+}
+
+fn highlights(event: &event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
     let mut highlights = vec![Highlight {
         field: "title".to_string(),
         snippet: marker.highlight_all(&event.title).unwrap_or_else(|| escape(&event.title)),
@@ -186,6 +200,7 @@ impl SearchQuery {
             limit: first as usize,
             after: after.as_deref().map(decode_cursor).transpose()?,
             facets: dimensions.iter().map(|dimension| dimension.facet_field(scheme)).collect(),
+            sources: true,
         };
         let has_cursor = request.after.is_some();
         // The facets' labels come from the cache, or from the database while the index searches.
@@ -198,9 +213,8 @@ impl SearchQuery {
             ErrorCode::Internal.error("internal error")
         })?;
         let labels = labels.api()?;
-        let ids: Vec<i64> = results.hits.iter().map(|hit| hit.id as i64).collect();
-        let mut events = read::events_by_id(catalog.db(), &ids).await.api()?;
-        let models: Vec<_> = ids.iter().filter_map(|id| events.get(id).cloned()).collect();
+        let mut events = page_rows(catalog, &results.hits).await.api()?;
+        let models: Vec<_> = results.hits.iter().filter_map(|hit| events.get(&(hit.id as i64)).cloned()).collect();
         let selection = Selection::of(&ctx.look_ahead().field("hits").field("event"));
         let preloaded =
             Arc::new(Preloaded::load(ctx.data_unchecked::<Loaders>(), &models, selection).await.map_err(loader_error)?);

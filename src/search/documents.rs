@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use convene_index::EventDocument;
 
+use crate::catalog::entity::event;
 use crate::catalog::handoff::StoredEvent;
 use crate::catalog::reference::{Reference, RegionScheme};
 use crate::catalog::resolve::Label;
@@ -28,6 +29,18 @@ fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     ids
 }
 
+/// What the index keeps of an event to show it as a hit without reading it back: its row, as
+/// JSON (about 1.1 times the row's text; the document store compresses it).
+pub fn source_of(row: &event::Model) -> Vec<u8> {
+    serde_json::to_vec(row).expect("an event's row serialises")
+}
+
+/// The row a hit's source holds; `None` when it holds none (an event indexed without one) or
+/// one this version cannot read, which the caller then reads from the database.
+pub fn row_of(source: &[u8]) -> Option<event::Model> {
+    serde_json::from_slice(source).ok()
+}
+
 /// The documents of these events; ids of events that no longer exist are left out.
 pub async fn documents(catalog: &Catalog, ids: &[i64]) -> Result<HashMap<i64, EventDocument>, CatalogError> {
     assemble(catalog, read::stored_events(catalog.db(), ids).await?).await
@@ -41,7 +54,7 @@ pub async fn assemble(
 ) -> Result<HashMap<i64, EventDocument>, CatalogError> {
     let db = catalog.db();
     let reference = catalog.reference();
-    let venue_ids = distinct(events.values().filter_map(|event| event.venue_id));
+    let venue_ids = distinct(events.values().filter_map(|event| event.row.venue_id));
     let topic_ids = distinct(events.values().flat_map(|event| event.topic_ids.iter().copied()));
     let audience_ids = distinct(events.values().flat_map(|event| event.audience_ids.iter().copied()));
     let venues = read::venues_by_id(db, &venue_ids).await?;
@@ -51,13 +64,14 @@ pub async fn assemble(
 
     let mut documents = HashMap::with_capacity(events.len());
     for (id, event) in events {
-        let venue = event.venue_id.and_then(|venue_id| venues.get(&venue_id));
+        let row = event.row;
+        let venue = row.venue_id.and_then(|venue_id| venues.get(&venue_id));
         let venue_country = venue.and_then(|venue| venue.country_code.clone());
         let participating = event.countries;
         let mut every_country = participating.clone();
         every_country.extend(venue_country.clone());
         let topic_labels: Vec<&Label> = event.topic_ids.iter().filter_map(|topic| topics.get(topic)).collect();
-        let organizer_ids = event.organizer_id.map(|unit| organizers.chain(unit)).unwrap_or_default();
+        let organizer_ids = row.organizer_id.map(|unit| organizers.chain(unit)).unwrap_or_default();
         let mut country_names: Vec<String> = Vec::new();
         for code in &every_country {
             for name in reference.names_of(code) {
@@ -66,11 +80,12 @@ pub async fn assemble(
                 }
             }
         }
+        let source = source_of(&row);
         let document = EventDocument {
             id: id as u64,
-            title: event.title,
-            subtitle: event.subtitle,
-            description: event.description,
+            title: row.title,
+            subtitle: row.subtitle,
+            description: row.description,
             topic_slugs: topic_labels.iter().map(|label| label.slug.clone()).collect(),
             topic_labels: topic_labels.iter().map(|label| label.label.clone()).collect(),
             audience_slugs: event
@@ -79,7 +94,7 @@ pub async fn assemble(
                 .filter_map(|audience| audiences.get(audience))
                 .map(|label| label.slug.clone())
                 .collect(),
-            organizer_path: event.organizer_id.map(|unit| organizers.path(unit)).unwrap_or_default(),
+            organizer_path: row.organizer_id.map(|unit| organizers.path(unit)).unwrap_or_default(),
             organizer_ids,
             venue_text: venue
                 .map(|venue| [&venue.name, &venue.address, &venue.city].into_iter().flatten().cloned().collect())
@@ -90,9 +105,10 @@ pub async fn assemble(
             regions_osce: regions_of(reference, &every_country, RegionScheme::Osce),
             countries: participating,
             country_names,
-            event_type: event.event_type,
-            start_date: event.start_date,
-            added_on: event.added_on,
+            event_type: row.event_type,
+            start_date: row.start_date,
+            added_on: row.added_on,
+            source,
         };
         documents.insert(id, document);
     }

@@ -1,8 +1,11 @@
 //! An event of the catalogue: one row per workshop, conference or training.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// Serialisable: the index keeps each event's row to show it as a hit
+/// ([`crate::search::documents::source_of`]).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     #[sea_orm(primary_key)]
