@@ -22,7 +22,7 @@ pub struct Hit {
     pub id: u64,
     pub score: f32,
     /// Empty unless [`crate::SearchRequest::sources`] asked for it and the event keeps one.
-    pub source: Vec<u8>,
+    pub source: String,
 }
 
 /// A match found for the page, and where its document is.

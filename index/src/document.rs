@@ -35,10 +35,10 @@ pub struct EventDocument {
     pub event_type: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub added_on: Option<NaiveDate>,
-    /// Bytes kept with the event and given back with each hit, opaque to the index, as
+    /// Text kept with the event and given back with each hit, opaque to the index, as
     /// Elasticsearch keeps `_source`: the server keeps the event's row here, so a page of hits
     /// is shown without a round trip to the database. Empty keeps nothing.
-    pub source: Vec<u8>,
+    pub source: String,
 }
 
 fn date_value(date: NaiveDate) -> DateTime {
@@ -186,7 +186,7 @@ impl EventDocument {
             document.add_text(fields.suggest, suggest_term(&key, &self.title));
         }
         if !self.source.is_empty() {
-            document.add_bytes(fields.source, &self.source);
+            document.add_text(fields.source, &self.source);
         }
         document
     }

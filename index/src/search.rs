@@ -339,7 +339,7 @@ impl SearchIndex {
         found.truncate(request.limit);
         let mut hits = Vec::with_capacity(found.len());
         for found in found {
-            let source = if request.sources { self.source(&searcher, found.address)? } else { Vec::new() };
+            let source = if request.sources { self.source(&searcher, found.address)? } else { String::new() };
             hits.push(Hit { id: found.id, score: found.score, source });
         }
         let facets = facet_counts(&request.facets, tables);
@@ -348,12 +348,12 @@ impl SearchIndex {
 
     /// What the document at `address` keeps ([`crate::EventDocument::source`]): one block of
     /// the document store read and decompressed, or found in the searcher's cache of blocks.
-    fn source(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> Result<Vec<u8>, IndexError> {
+    fn source(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> Result<String, IndexError> {
         let document: tantivy::TantivyDocument = searcher.doc(address)?;
         Ok(document
             .get_first(self.fields.source)
-            .and_then(|value| value.as_bytes())
-            .map(<[u8]>::to_vec)
+            .and_then(|value| value.as_str())
+            .map(str::to_string)
             .unwrap_or_default())
     }
 

@@ -31,14 +31,14 @@ fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
 
 /// What the index keeps of an event to show it as a hit without reading it back: its row, as
 /// JSON (about 1.1 times the row's text; the document store compresses it).
-pub fn source_of(row: &event::Model) -> Vec<u8> {
-    serde_json::to_vec(row).expect("an event's row serialises")
+pub fn source_of(row: &event::Model) -> String {
+    serde_json::to_string(row).expect("an event's row serialises")
 }
 
 /// The row a hit's source holds; `None` when it holds none (an event indexed without one) or
 /// one this version cannot read, which the caller then reads from the database.
-pub fn row_of(source: &[u8]) -> Option<event::Model> {
-    serde_json::from_slice(source).ok()
+pub fn row_of(source: &str) -> Option<event::Model> {
+    serde_json::from_str(source).ok()
 }
 
 /// The documents of these events; ids of events that no longer exist are left out.
