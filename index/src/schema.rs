@@ -118,7 +118,7 @@ impl Fields {
             added_on: builder.add_date_field("added_on", date),
             suggest: builder.add_text_field("suggest", STRING),
             // Text, not bytes: tantivy reads stored bytes back one at a time, text in one copy
-            // (a fifth of a page's reading time).
+            // (bytes cost 6% of a 100k server's samples on pages of 20).
             source: builder.add_text_field("source", STORED),
             schema: builder.build(),
         }

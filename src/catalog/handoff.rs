@@ -31,6 +31,7 @@ impl StoredEvent {
         StoredEvent { row, countries: Vec::new(), topic_ids: Vec::new(), audience_ids: Vec::new() }
     }
 
+    /// The event's id.
     pub fn id(&self) -> i64 {
         self.row.id
     }
