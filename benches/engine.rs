@@ -123,6 +123,7 @@ fn build(dir: &std::path::Path, reference: &Reference, events: usize) -> anyhow:
     // As a Convene import ends: one segment per search thread when it left more.
     writer.commit_merged(events as i64, None)?;
     index.reload()?;
+    index.collect_garbage()?;
     let indexing = started.elapsed();
     println!("| events | {events} |");
     println!(

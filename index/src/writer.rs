@@ -9,7 +9,7 @@ use crate::search::{CommitPayload, IndexError};
 
 /// The writer that merges at the end of a bulk load: tantivy's smallest, since merging does
 /// not index.
-const MERGE_WRITER_BYTES: usize = 15_000_000;
+pub(crate) const MERGE_WRITER_BYTES: usize = 15_000_000;
 
 /// A merge under way ([`EventWriter::merge_when_more_than`]).
 pub struct MergeWait {

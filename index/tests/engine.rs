@@ -330,3 +330,36 @@ fn hits_give_back_their_sources_when_asked() {
     request.sources = true;
     assert_eq!(sources(&request), [(1, kept(1)), (2, kept(2)), (3, String::new())]);
 }
+
+/// After a bulk load's final merge, the folder holds the files of the live segments only: the
+/// merged segments' files went, although the loader's reader held them during the merge.
+#[test]
+fn a_merged_load_leaves_no_files_of_merged_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::create(dir.path()).unwrap();
+    let segments_on_disk = || {
+        let mut ids: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|entry| entry.unwrap().file_name().to_str()?.strip_suffix(".store").map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut writer = index.writer(15_000_000).unwrap();
+    let segments = index.search_threads() + 2;
+    for id in 1..=segments as u64 {
+        writer.upsert(&EventDocument { id, title: format!("Course {id}"), ..Default::default() }).unwrap();
+        writer.commit(id as i64, None).unwrap();
+        index.reload().unwrap();
+    }
+    assert_eq!(segments_on_disk().len(), segments);
+    assert!(writer.commit_merged(segments as i64, None).unwrap() > 0, "segments were merged");
+    index.reload().unwrap();
+    index.collect_garbage().unwrap();
+    let mut live: Vec<String> =
+        index.searcher().segment_readers().iter().map(|reader| reader.segment_id().uuid_string()).collect();
+    live.sort();
+    assert!(live.len() <= index.search_threads());
+    assert_eq!(segments_on_disk(), live);
+    assert_eq!(index.len(), segments as u64, "every event is still found");
+}

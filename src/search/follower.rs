@@ -164,6 +164,7 @@ impl Follower {
                 );
             }
             index.reload()?;
+            index.collect_garbage()?;
             Ok(())
         })
     }

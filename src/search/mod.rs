@@ -57,6 +57,7 @@ pub async fn build(catalog: &Catalog, dir: &std::path::Path) -> anyhow::Result<A
     }
     tokio::task::block_in_place(|| writer.commit_merged(seq, last.as_ref().map(change_id).as_deref()))?;
     index.reload()?;
+    index.collect_garbage()?;
     tracing::info!(events = count, seconds = started.elapsed().as_secs_f64(), dir = %dir.display(), "built the search index");
     Ok(Arc::new(index))
 }
