@@ -46,7 +46,8 @@ fn document(
         let next = organizers.len() as u64 + 1;
         organizer_ids.push(*organizers.entry(record.organizer[..depth].to_vec()).or_insert(next));
     }
-    // The row the server keeps with each event to show it as a hit, as an import keeps it.
+    // The row the server keeps with each event to show it as a hit, of the same size as an
+    // import's (the organizer's and venue's ids stand in, as the bench has no database).
     let now = chrono::Utc::now();
     let row = convene::catalog::entity::event::Model {
         id: id as i64,
