@@ -344,6 +344,7 @@ impl SearchIndex {
         // pass for the facets would expand typo and prefix words and walk the postings again).
         let counter = CountCollector { fields: self.field_names(&request.facets), combined: false, cache: &self.ords };
         let searcher = self.reader.searcher();
+        // As `collect`, on a searcher kept to read the hits' rows from the same commit.
         let (total, mut found, tables) =
             crate::parallel::search(&self.index, &searcher, &*query, &(Count, page, counter))?;
         let has_more = found.len() > request.limit;

@@ -125,16 +125,20 @@ fn decode_cursor(text: &str) -> async_graphql::Result<HitCursor> {
         .ok_or_else(|| ErrorCode::BadUserInput.error(format!("after: {text:?} is not a search cursor")))
 }
 
-/// The rows of a page's events: as the index keeps them with each hit, as Elasticsearch shows
-/// `_source` (the event as it was when indexed, a few milliseconds behind a change; no round
-/// trip to the database), read from the database for hits that keep none. Events deleted
-/// from both are left out.
-async fn page_rows(catalog: &Catalog, hits: &[Hit]) -> Result<HashMap<i64, event::Model>, CatalogError> {
-    let mut rows: HashMap<i64, event::Model> =
-        hits.iter().filter_map(|hit| Some((hit.id as i64, documents::row_of(&hit.source)?))).collect();
-    let missing: Vec<i64> = hits.iter().map(|hit| hit.id as i64).filter(|id| !rows.contains_key(id)).collect();
-    rows.extend(read::events_by_id(catalog.db(), &missing).await?);
-    Ok(rows)
+/// The page's hits with their events' rows, in the page's order: as the index keeps them with
+/// each hit, as Elasticsearch shows `_source` (the event as it was when indexed, a few
+/// milliseconds behind a change; no round trip to the database), read from the database for
+/// hits that keep none. Events deleted from both are left out.
+async fn page_rows<'h>(catalog: &Catalog, hits: &'h [Hit]) -> Result<Vec<(&'h Hit, event::Model)>, CatalogError> {
+    let kept: Vec<Option<event::Model>> = hits.iter().map(|hit| documents::row_of(&hit.source)).collect();
+    let missing: Vec<i64> =
+        hits.iter().zip(&kept).filter(|(_, row)| row.is_none()).map(|(hit, _)| hit.id as i64).collect();
+    let mut from_db: HashMap<i64, event::Model> = read::events_by_id(catalog.db(), &missing).await?;
+    Ok(hits
+        .iter()
+        .zip(kept)
+        .filter_map(|(hit, row)| Some((hit, row.or_else(|| from_db.remove(&(hit.id as i64)))?)))
+        .collect())
 }
 
 fn highlights(event: &event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
@@ -213,13 +217,11 @@ impl SearchQuery {
             ErrorCode::Internal.error("internal error")
         })?;
         let labels = labels.api()?;
-        let mut events = page_rows(catalog, &results.hits).await.api()?;
-        let models: Vec<_> = results.hits.iter().filter_map(|hit| events.get(&(hit.id as i64)).cloned()).collect();
+        let found = page_rows(catalog, &results.hits).await.api()?;
+        let models: Vec<event::Model> = found.iter().map(|(_, event)| event.clone()).collect();
         let selection = Selection::of(&ctx.look_ahead().field("hits").field("event"));
         let preloaded =
             Arc::new(Preloaded::load(ctx.data_unchecked::<Loaders>(), &models, selection).await.map_err(loader_error)?);
-        let found: Vec<_> =
-            results.hits.iter().filter_map(|hit| Some((hit, events.remove(&(hit.id as i64))?))).collect();
         // Highlighting reads every word of each description, comparing each distinct word with
         // the query once per page. On this thread: spreading a page over rayon's pool saved no
         // time and cost 0.6-0.8 ms of CPU per request in its idle threads' spinning. Skipped when
