@@ -22,7 +22,9 @@ fn text(seed: &mut u64, count: usize) -> String {
 
 /// 9,000 events over three windows, each text a run of six words in a fixed pseudo-random
 /// order: descriptions of 0 to 300 words (so a term's positions cross blocks of 128 within
-/// and between events), titles of 3 words, and topics whose labels are separate values.
+/// and between events), one in 29 ending with a rare word between two common ones (so a phrase
+/// reads a common word's positions for a few of its events only), titles of 3 words, and
+/// topics whose labels are separate values.
 fn index() -> SearchIndex {
     let index = SearchIndex::in_memory();
     let mut writer = index.writer(50_000_000).unwrap();
@@ -33,7 +35,10 @@ fn index() -> SearchIndex {
             .upsert(&EventDocument {
                 id,
                 title: text(&mut seed, 3),
-                description: (id % 13 != 0).then(|| text(&mut seed, length)),
+                description: (id % 13 != 0).then(|| {
+                    let rare = if id % 29 == 0 { " drug precursor border" } else { "" };
+                    format!("{}{rare}", text(&mut seed, length))
+                }),
                 topic_labels: vec![text(&mut seed, 1), text(&mut seed, 1)],
                 ..Default::default()
             })
@@ -55,9 +60,17 @@ fn a_phrase_matches_and_scores_as_tantivys_phrase_queries_do() {
     let reader = searcher.segment_reader(0);
     let fields = index.fields();
     for scoring in [EnableScoring::enabled_from_searcher(&searcher), EnableScoring::disabled_from_searcher(&searcher)] {
-        for phrase in
-            ["drug trafficking", "trafficking drug", "drug drug", "border police drug", "of the of", "police border"]
-        {
+        for phrase in [
+            "drug trafficking",
+            "trafficking drug",
+            "drug drug",
+            "border police drug",
+            "of the of",
+            "police border",
+            "drug precursor",
+            "precursor border",
+            "drug precursor border",
+        ] {
             let stems: Vec<String> = phrase.split(' ').map(crate::analyzer::stem_of).collect();
             let boosted: Vec<_> =
                 fields.text_fields().iter().map(|field| (field.stemmed, field.weight * 3.0)).collect();
