@@ -225,6 +225,14 @@ struct TermWindow {
     spans: Vec<(u32, u32)>,
 }
 
+impl TermWindow {
+    /// The positions read for the `index`th document every term has.
+    fn span(&self, index: usize) -> &[u32] {
+        let (start, end) = self.spans[index];
+        &self.positions[start as usize..end as usize]
+    }
+}
+
 /// The phrase in one field: its terms in order, the field's norms and BM25 weight.
 struct FieldPhrase {
     terms: Vec<TermPositions>,
@@ -336,6 +344,9 @@ fn intersect(terms: &mut [TermWindow], common: &mut Vec<DocId>) {
 /// How many times the phrase occurs in the window's `index`th document every term has: the
 /// first term's positions that each later term follows in turn.
 fn phrase_count(terms: &mut [TermWindow], index: usize, matched: &mut Vec<u32>) -> u32 {
+    if let [first, second] = terms {
+        return pair_count(first.span(index), second.span(index));
+    }
     for (place, term) in terms.iter_mut().enumerate() {
         let (start, end) = term.spans[index];
         let positions = &mut term.positions[start as usize..end as usize];
@@ -371,6 +382,26 @@ fn phrase_count(terms: &mut [TermWindow], index: usize, matched: &mut Vec<u32>) 
         }
     }
     matched.len() as u32
+}
+
+/// How many times a position of `second` follows one of `first`, both given as deltas from
+/// the position before: the count of a phrase of two words, read without a copy.
+fn pair_count(first: &[u32], second: &[u32]) -> u32 {
+    let (Some(&first_at), Some(&second_at)) = (first.first(), second.first()) else {
+        return 0;
+    };
+    let (mut left, mut right, mut count) = ((1, first_at), (1, second_at), 0);
+    loop {
+        if right.1 <= left.1 {
+            // Not after this position of the first word: the next one of the second.
+            let Some(&delta) = second.get(right.0) else { return count };
+            right = (right.0 + 1, right.1 + delta);
+        } else {
+            count += u32::from(right.1 == left.1 + 1);
+            let Some(&delta) = first.get(left.0) else { return count };
+            left = (left.0 + 1, left.1 + delta);
+        }
+    }
 }
 
 impl Windowed for PhraseScorer {
