@@ -1,0 +1,231 @@
+//! Reading a phrase's terms for a window of events: each term's documents and frequencies
+//! block by block, their positions in one run or event by event, and how many times the
+//! phrase occurs in an event (see [`super`]).
+
+use tantivy::directory::FileSlice;
+use tantivy::positions::PositionReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, TERMINATED};
+
+/// A term's documents, frequencies and positions in one field, walked forward a block at a time.
+pub(super) struct TermPositions {
+    pub(super) block: BlockSegmentPostings,
+    /// The current document's place in the block.
+    cursor: usize,
+    /// Where the block's first document's positions start among the term's positions.
+    base: u64,
+    positions: PositionReader,
+}
+
+impl TermPositions {
+    pub(super) fn open(
+        inverted: &tantivy::InvertedIndexReader,
+        file: &FileSlice,
+        info: &tantivy::postings::TermInfo,
+    ) -> tantivy::Result<Self> {
+        let block = inverted.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+        let positions = PositionReader::open(file.read_bytes_slice(info.positions_range.clone())?)?;
+        Ok(TermPositions { block, cursor: 0, base: 0, positions })
+    }
+
+    /// The current document, `TERMINATED` past the last.
+    pub(super) fn doc(&self) -> DocId {
+        self.block.docs().get(self.cursor).copied().unwrap_or(TERMINATED)
+    }
+
+    /// Moves to the first document at or after `target`: whole blocks before it only add up
+    /// their frequencies.
+    pub(super) fn skip_to(&mut self, target: DocId) {
+        loop {
+            match self.block.docs().last() {
+                Some(&last) if last < target => self.next_block(),
+                Some(_) => break,
+                None => return,
+            }
+        }
+        let docs = self.block.docs();
+        while docs[self.cursor] < target {
+            self.cursor += 1;
+        }
+    }
+
+    fn next_block(&mut self) {
+        self.base += u64::from(self.block.freqs().iter().sum::<u32>());
+        self.block.advance();
+        self.cursor = 0;
+    }
+
+    /// Takes the documents before `horizon`, from the current one on, into `window`: their
+    /// ids, where their positions end, and where the first one's start. Consecutive
+    /// documents' positions follow each other, so the window's are one run.
+    pub(super) fn take_before(&mut self, horizon: DocId, window: &mut TermWindow) {
+        window.docs.clear();
+        window.ends.clear();
+        window.offset = self.base + self.block.freqs()[..self.cursor].iter().map(|&freq| u64::from(freq)).sum::<u64>();
+        let mut end = 0;
+        loop {
+            let (docs, freqs) = (self.block.docs(), self.block.freqs());
+            if docs.is_empty() {
+                return;
+            }
+            while let Some(&doc) = docs.get(self.cursor).filter(|&&doc| doc < horizon) {
+                end += freqs[self.cursor];
+                window.docs.push(doc);
+                window.ends.push(end);
+                self.cursor += 1;
+            }
+            if self.cursor < docs.len() {
+                return;
+            }
+            self.next_block();
+        }
+    }
+
+    /// Reads the positions of the window's documents every term has (`window.at`) into
+    /// `window.positions`, with where each one's are. All of them in one read when the
+    /// documents wanted are a good part of the window's; else each one's, so that blocks of
+    /// positions no wanted document has are skipped without being decoded.
+    pub(super) fn read_window(&mut self, window: &mut TermWindow) {
+        let TermWindow { docs, ends, offset, at, positions, spans } = window;
+        positions.clear();
+        spans.clear();
+        let start_of = |place: usize| if place == 0 { 0 } else { ends[place - 1] };
+        if at.len() * 4 >= docs.len() {
+            positions.resize(ends.last().copied().unwrap_or(0) as usize, 0);
+            self.positions.read(*offset, positions);
+            spans.extend(at.iter().map(|&place| (start_of(place as usize), ends[place as usize])));
+        } else {
+            for &place in at.iter() {
+                let (start, end) = (start_of(place as usize), ends[place as usize]);
+                let from = positions.len() as u32;
+                positions.resize((from + end - start) as usize, 0);
+                self.positions.read(*offset + u64::from(start), &mut positions[from as usize..]);
+                spans.push((from, from + end - start));
+            }
+        }
+    }
+}
+
+/// A term's documents in the window being filled and the positions read for them.
+#[derive(Default)]
+pub(super) struct TermWindow {
+    docs: Vec<DocId>,
+    /// Where each document's positions end, counted from the window's first one's.
+    ends: Vec<u32>,
+    /// Where the window's first document's positions start among the term's.
+    offset: u64,
+    /// The places in `docs` of the documents every term has.
+    at: Vec<u32>,
+    /// Positions read: within a document, each a delta from the one before.
+    positions: Vec<u32>,
+    /// Where in `positions` each document every term has keeps its own.
+    spans: Vec<(u32, u32)>,
+}
+
+impl TermWindow {
+    /// The positions read for the `index`th document every term has.
+    fn span(&self, index: usize) -> &[u32] {
+        let (start, end) = self.spans[index];
+        &self.positions[start as usize..end as usize]
+    }
+}
+
+/// The documents every term's window has, into `common`, and each one's place in each term's
+/// documents (`TermWindow::at`).
+pub(super) fn intersect(terms: &mut [TermWindow], common: &mut Vec<DocId>) {
+    common.clear();
+    common.extend_from_slice(&terms[0].docs);
+    terms[0].at.clear();
+    terms[0].at.extend(0..common.len() as u32);
+    for index in 1..terms.len() {
+        let (before, after) = terms.split_at_mut(index);
+        let term = &mut after[0];
+        term.at.clear();
+        let (mut kept, mut place) = (0, 0);
+        for candidate in 0..common.len() {
+            let doc = common[candidate];
+            while place < term.docs.len() && term.docs[place] < doc {
+                place += 1;
+            }
+            if place == term.docs.len() {
+                break;
+            }
+            if term.docs[place] == doc {
+                common[kept] = doc;
+                for earlier in before.iter_mut() {
+                    earlier.at[kept] = earlier.at[candidate];
+                }
+                term.at.push(place as u32);
+                kept += 1;
+            }
+        }
+        common.truncate(kept);
+        for earlier in before.iter_mut() {
+            earlier.at.truncate(kept);
+        }
+    }
+}
+
+/// How many times the phrase occurs in the window's `index`th document every term has: the
+/// first term's positions that each later term follows in turn.
+pub(super) fn phrase_count(terms: &mut [TermWindow], index: usize, matched: &mut Vec<u32>) -> u32 {
+    if let [first, second] = terms {
+        return pair_count(first.span(index), second.span(index));
+    }
+    for (place, term) in terms.iter_mut().enumerate() {
+        let (start, end) = term.spans[index];
+        let positions = &mut term.positions[start as usize..end as usize];
+        // Stored as deltas from the position before, within the document.
+        let mut position = 0;
+        for delta in positions.iter_mut() {
+            position += *delta;
+            *delta = position;
+        }
+        if place == 0 {
+            matched.clear();
+            matched.extend_from_slice(positions);
+            continue;
+        }
+        // Keep the first term's positions `p` where this term is at `p + place`.
+        let (mut kept, mut right) = (0, 0);
+        for left in 0..matched.len() {
+            let wanted = matched[left] + place as u32;
+            while right < positions.len() && positions[right] < wanted {
+                right += 1;
+            }
+            if right == positions.len() {
+                break;
+            }
+            if positions[right] == wanted {
+                matched[kept] = matched[left];
+                kept += 1;
+            }
+        }
+        matched.truncate(kept);
+        if matched.is_empty() {
+            return 0;
+        }
+    }
+    matched.len() as u32
+}
+
+/// How many times a position of `second` follows one of `first`, both given as deltas from
+/// the position before: the count of a phrase of two words, read without a copy.
+fn pair_count(first: &[u32], second: &[u32]) -> u32 {
+    let (Some(&first_at), Some(&second_at)) = (first.first(), second.first()) else {
+        return 0;
+    };
+    let (mut left, mut right, mut count) = ((1, first_at), (1, second_at), 0);
+    loop {
+        if right.1 <= left.1 {
+            // Not after this position of the first word: the next one of the second.
+            let Some(&delta) = second.get(right.0) else { return count };
+            right = (right.0 + 1, right.1 + delta);
+        } else {
+            count += u32::from(right.1 == left.1 + 1);
+            let Some(&delta) = first.get(left.0) else { return count };
+            left = (left.0 + 1, left.1 + delta);
+        }
+    }
+}
