@@ -1,8 +1,8 @@
 //! A phrase in every searched field as one scorer, read a window of 4,096 events at a time:
 //! for each field, each term's documents in the window are taken from its blocks of documents
 //! and frequencies, intersected, and then the positions of the events holding every term are
-//! read, in one run for the whole window where most of a term's events are wanted (the
-//! positions of consecutive events follow each other), else event by event. tantivy's phrase
+//! read, in one run for the whole window where a quarter or more of a term's events in it are
+//! wanted (the positions of consecutive events follow each other), else event by event. tantivy's phrase
 //! scorer (one per field, in a union) summed the frequencies of the block's earlier documents
 //! again for every event and term, a quarter of a phrase search's instructions at a million
 //! events; reading positions event by event was still 60% of a phrase search. Every block of a
@@ -129,17 +129,17 @@ pub(crate) struct PhraseScorer {
     window: Window,
     /// Each term's part of the window being filled.
     terms: Vec<TermWindow>,
-    /// The documents of the window every term has, then the first term's positions that
-    /// every later term follows.
+    /// The documents of the window every term has.
     common: Vec<DocId>,
+    /// The first term's positions that every later term follows (phrases of three words or more).
     matched: Vec<u32>,
 }
 
 impl PhraseScorer {
     /// Fills the (empty) window of the 4,096 documents from `start`, a multiple of 64 not
     /// before the last window's end: for each field, the documents every term has, and then
-    /// their positions, read for the whole window at once where most of a term's documents
-    /// are wanted.
+    /// their positions, read for the whole window at once where a quarter or more of a term's
+    /// documents in it are wanted.
     fn fill_at(&mut self, start: DocId) {
         self.window.reset(start);
         let horizon = self.window.horizon();

@@ -83,8 +83,8 @@ impl TermPositions {
     }
 
     /// Reads the positions of the window's documents every term has (`window.at`) into
-    /// `window.positions`, with where each one's are. All of them in one read when the
-    /// documents wanted are a good part of the window's; else each one's, so that blocks of
+    /// `window.positions`, with where each one's are. All of them in one read when a quarter
+    /// or more of the window's documents are wanted; else each one's, so that blocks of
     /// positions no wanted document has are skipped without being decoded.
     pub(super) fn read_window(&mut self, window: &mut TermWindow) {
         let TermWindow { docs, ends, offset, at, positions, spans } = window;
@@ -117,7 +117,8 @@ pub(super) struct TermWindow {
     offset: u64,
     /// The places in `docs` of the documents every term has.
     at: Vec<u32>,
-    /// Positions read: within a document, each a delta from the one before.
+    /// Positions read: within a document, each a delta from the one before (made absolute
+    /// in place by the count of a phrase of three words or more).
     positions: Vec<u32>,
     /// Where in `positions` each document every term has keeps its own.
     spans: Vec<(u32, u32)>,
@@ -210,8 +211,9 @@ pub(super) fn phrase_count(terms: &mut [TermWindow], index: usize, matched: &mut
     matched.len() as u32
 }
 
-/// How many times a position of `second` follows one of `first`, both given as deltas from
-/// the position before: the count of a phrase of two words, read without a copy.
+/// How many positions `p` of `first` have `p + 1` among the positions of `second`, both
+/// given as deltas from the position before: the count of a phrase of two words, read
+/// without a copy.
 fn pair_count(first: &[u32], second: &[u32]) -> u32 {
     let (Some(&first_at), Some(&second_at)) = (first.first(), second.first()) else {
         return 0;
@@ -227,5 +229,42 @@ fn pair_count(first: &[u32], second: &[u32]) -> u32 {
             let Some(&delta) = first.get(left.0) else { return count };
             left = (left.0 + 1, left.1 + delta);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pair_count;
+
+    /// The general count: the first word's positions whose next position holds the second.
+    fn counted(first: &[u32], second: &[u32]) -> u32 {
+        first.iter().filter(|&&position| second.contains(&(position + 1))).count() as u32
+    }
+
+    fn deltas(positions: &[u32]) -> Vec<u32> {
+        positions.iter().scan(0, |before, &position| Some(position - std::mem::replace(before, position))).collect()
+    }
+
+    #[test]
+    fn a_pair_is_counted_as_the_general_count_does() {
+        let mut seed = 11_u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as u32
+        };
+        for _ in 0..2_000 {
+            let mut positions = |length: u32| {
+                let mut positions: Vec<u32> = (0..next() % length).map(|_| next() % 40).collect();
+                positions.sort_unstable();
+                positions.dedup();
+                positions
+            };
+            let (first, second) = (positions(12), positions(12));
+            assert_eq!(pair_count(&deltas(&first), &deltas(&second)), counted(&first, &second), "{first:?} {second:?}");
+            // The same word twice ("drug drug"): one list read as both.
+            assert_eq!(pair_count(&deltas(&first), &deltas(&first)), counted(&first, &first), "{first:?}");
+        }
+        assert_eq!(pair_count(&[], &[1]), 0);
+        assert_eq!(pair_count(&[0, 1, 1], &[1, 1, 5]), 2);
     }
 }
