@@ -2,12 +2,13 @@
 //! for each field, each term's documents in the window are taken from its blocks of documents
 //! and frequencies, intersected, and then the positions of the events holding every term are
 //! read, in one run for the whole window where a quarter or more of a term's events in it are
-//! wanted (the positions of consecutive events follow each other), else event by event. tantivy's phrase
-//! scorer (one per field, in a union) summed the frequencies of the block's earlier documents
-//! again for every event and term, a quarter of a phrase search's instructions at a million
-//! events; reading positions event by event was still 60% of a phrase search. Every block of a
-//! term is decoded, since the skip lists that hold the positions' offsets are private to
-//! tantivy; the phrase count and its BM25 score are tantivy's.
+//! wanted (the positions of consecutive events follow each other), else event by event.
+//! tantivy's phrase scorer (one per field, in a union) summed the frequencies of the block's
+//! earlier documents again for every event and term, a quarter of a phrase search's
+//! instructions at a million events; reading positions event by event was still 60% of a
+//! phrase search. Every block of a term is decoded, since the skip lists that hold the
+//! positions' offsets are private to tantivy; the phrase count and its BM25 score are
+//! tantivy's.
 
 use std::path::PathBuf;
 
@@ -127,7 +128,7 @@ impl FieldPhrase {
 pub(crate) struct PhraseScorer {
     fields: Vec<FieldPhrase>,
     window: Window,
-    /// Each term's part of the window being filled.
+    /// Each term's part of the window being filled (every field has the phrase's terms).
     terms: Vec<TermWindow>,
     /// The documents of the window every term has.
     common: Vec<DocId>,
@@ -154,7 +155,7 @@ impl PhraseScorer {
             for (term, window) in field.terms.iter_mut().zip(&mut self.terms) {
                 term.take_before(horizon, window);
             }
-            intersect(&mut self.terms[..field.terms.len()], &mut self.common);
+            intersect(&mut self.terms, &mut self.common);
             if self.common.is_empty() {
                 continue;
             }
@@ -162,7 +163,7 @@ impl PhraseScorer {
                 term.read_window(window);
             }
             for (index, &doc) in self.common.iter().enumerate() {
-                let count = phrase_count(&mut self.terms[..field.terms.len()], index, &mut self.matched);
+                let count = phrase_count(&mut self.terms, index, &mut self.matched);
                 if count > 0 {
                     let delta = (doc - start) as usize & (HORIZON as usize - 1);
                     self.window.bits[delta / 64] |= 1 << (delta % 64);
