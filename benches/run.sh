@@ -53,10 +53,17 @@ cleanup() {
 trap cleanup EXIT
 
 report=$work/report.md
+# Which code the figures belong to: the commit, and whether the tree differed from it (other
+# than in this file, which a run rewrites).
+revision="an unknown commit"
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  revision="\`$commit\`"
+  git diff --quiet HEAD -- . ':!BENCHMARKS.md' || revision="$revision with uncommitted changes"
+fi
 {
   echo "# Benchmarks"
   echo
-  echo "Written by \`benches/run.sh ${*:-}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $profile build."
+  echo "Written by \`benches/run.sh ${*:-}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $profile build of $revision."
   echo "The machine is shared: compare rows of one run, not runs."
 } > "$report"
 
