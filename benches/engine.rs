@@ -199,7 +199,9 @@ async fn main() -> anyhow::Result<()> {
         });
     }
 
-    // The HTTP mix's queries, the words + filter one also without its filter.
+    // The HTTP mix's queries, the words + filter one also without its filter, and the costliest
+    // kinds outside it: either of two broad words, and phrases of two broad words (every event
+    // holding both has its positions read), one of them found nowhere.
     let queries = [
         ("border", &none),
         ("drug trafficking", &none),
@@ -210,6 +212,8 @@ async fn main() -> anyhow::Result<()> {
         ("cybercrime workshop", &central_asia),
         ("elections -observation", &none),
         ("police OR policing", &none),
+        ("\"border management\"", &none),
+        ("\"police workshop\"", &none),
     ];
     for (text, filter) in queries {
         let request = SearchRequest {
