@@ -147,13 +147,14 @@ pub(super) fn intersect(terms: &mut [TermWindow], common: &mut Vec<DocId>) {
     for index in 1..terms.len() {
         let (before, after) = terms.split_at_mut(index);
         let term = &mut after[0];
-        let (candidates, docs) = (common.len(), term.docs.len());
+        let (candidates, places) = (common.len(), term.docs.len());
         // Every step writes its pair at `kept` and keeps it only when the documents are equal;
-        // `kept` never passes `candidate`, so a kept document overwrites one already compared.
+        // `kept` never passes `candidate` or `place`, so a kept document overwrites one already
+        // compared, and `at` never needs more room than the shorter list.
         term.at.clear();
-        term.at.resize(candidates.min(docs) + 1, 0);
+        term.at.resize(candidates.min(places), 0);
         let (mut kept, mut candidate, mut place) = (0, 0, 0);
-        while candidate < candidates && place < docs {
+        while candidate < candidates && place < places {
             let (doc, other) = (common[candidate], term.docs[place]);
             common[kept] = doc;
             for earlier in before.iter_mut() {
