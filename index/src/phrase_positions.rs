@@ -44,10 +44,13 @@ impl TermPositions {
                 None => return,
             }
         }
-        let docs = self.block.docs();
-        while docs[self.cursor] < target {
-            self.cursor += 1;
-        }
+        self.cursor = self.place_at_or_after(target);
+    }
+
+    /// The place in the block, from the current one on, of its first document at or after
+    /// `target` (the block's length when it has none).
+    fn place_at_or_after(&self, target: DocId) -> usize {
+        self.cursor + self.block.docs()[self.cursor..].partition_point(|&doc| doc < target)
     }
 
     fn next_block(&mut self) {
@@ -70,7 +73,7 @@ impl TermPositions {
                 return;
             }
             // The block's documents before the horizon, copied in one go.
-            let stop = self.cursor + docs[self.cursor..].partition_point(|&doc| doc < horizon);
+            let stop = self.place_at_or_after(horizon);
             window.docs.extend_from_slice(&docs[self.cursor..stop]);
             window.ends.extend(freqs[self.cursor..stop].iter().map(|&freq| {
                 end += freq;
