@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use crate::db_test;
-use crate::support::{import, TestDb, SEED_EVENT};
+use crate::support::{import, Backend, TestDb, SEED_EVENT};
 
 /// A server on a free port over the test's database and index.
 pub struct RunningServer {
@@ -203,6 +203,12 @@ async fn cli_import_reports_and_export_round_trips(db: &TestDb) {
     assert_eq!(output.status.code(), Some(1), "a rejected line makes the exit code 1");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "imported 2, updated 0, rejected 1");
     assert!(String::from_utf8_lossy(&output.stderr).contains(r#"line 2: countries[0]: unknown country "Atlantis""#));
+    if db.backend == Backend::Sqlite {
+        // What the import wrote is in the database file, not left in a WAL for the next process.
+        let wal = db.dir.path().join("convene.db-wal");
+        let wal_bytes = std::fs::metadata(&wal).map_or(0, |metadata| metadata.len());
+        assert_eq!(wal_bytes, 0, "the import left a WAL of {wal_bytes} bytes");
+    }
 
     let export = run_convene(db, &["export"]).await;
     assert!(export.status.success());

@@ -48,6 +48,7 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
     let stored = started.elapsed();
     let seq = catalog.last_change_seq().await?;
     indexing.finish(seq, SEARCHABLE_TIMEOUT).await.context("making the import searchable")?;
+    crate::db::checkpoint(catalog.db()).await?;
     tracing::info!(
         events = report.imported + report.updated,
         stored_seconds = stored.as_secs_f64(),
