@@ -70,8 +70,6 @@ pub async fn connect_for(url: &str, workload: Workload) -> anyhow::Result<Databa
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
     }
-    let cache_size = format!("-{}", workload.cache_kib());
-    let autocheckpoint = workload.autocheckpoint_pages().to_string();
     let plain_on_loopback = !names_ssl_mode(url) && std::env::var_os("PGSSLMODE").is_none();
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -99,9 +97,9 @@ pub async fn connect_for(url: &str, workload: Workload) -> anyhow::Result<Databa
                 .foreign_keys(true)
                 // Imports write thousands of rows per transaction: keep the pages they touch
                 // and the statement journals of their savepoints in memory instead of spilling.
-                .pragma("cache_size", cache_size.clone())
+                .pragma("cache_size", format!("-{}", workload.cache_kib()))
                 .pragma("temp_store", "memory")
-                .pragma("wal_autocheckpoint", autocheckpoint.clone())
+                .pragma("wal_autocheckpoint", workload.autocheckpoint_pages().to_string())
         });
     Database::connect(options).await.with_context(|| format!("connecting to {}", redact(url)))
 }
