@@ -70,12 +70,18 @@ impl<K: Clone + Eq + Hash, V> SegmentCache<K, V> {
         value
     }
 
-    /// The value kept for `key` in `segment`, built and kept when there is none. It is built
-    /// outside the lock, so other segments and ranges build theirs meanwhile.
-    pub(crate) fn get_or_build(&self, segment: SegmentId, key: K, build: impl FnOnce() -> V) -> Arc<V> {
+    /// The value kept for `key` in `segment`, built and kept when there is none (an error
+    /// building it keeps nothing). It is built outside the lock, so other segments and ranges
+    /// build theirs meanwhile.
+    pub(crate) fn get_or_build<E>(
+        &self,
+        segment: SegmentId,
+        key: K,
+        build: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
         match self.get(segment, &key) {
-            Some(value) => value,
-            None => self.insert(segment, key, build()),
+            Some(value) => Ok(value),
+            None => Ok(self.insert(segment, key, build()?)),
         }
     }
 
