@@ -67,10 +67,9 @@ impl Default for OrdsCache {
 
 impl OrdsCache {
     fn get(&self, reader: &SegmentReader, field: &str, column: &StrColumn) -> tantivy::Result<Arc<DecodedField>> {
-        let decoded = self
+        Ok(self
             .decoded
-            .get_or_build(reader.segment_id(), field.to_string(), || DecodedField::decode(column, reader.max_doc()))?;
-        Ok(decoded)
+            .get_or_build(reader.segment_id(), field.to_string(), || DecodedField::decode(column, reader.max_doc()))?)
     }
 
     /// Keeps the entries of these segments only (the ones a fresh searcher sees).
@@ -265,6 +264,7 @@ impl SegmentCollector for CountSegmentCollector {
 
     fn harvest(mut self) -> Vec<Counts> {
         self.count_docs();
+        // The last cell of a field (one past its values) counts the documents with none.
         let name = |field: usize, ord: u64| -> Option<String> {
             let decoded = self.decoded[field].as_ref()?;
             decoded.names.get(usize::try_from(ord).ok()?).cloned()
