@@ -6,16 +6,21 @@
 #   benches/run.sh [EVENTS ...]   sizes to measure (default: 100000), release build
 #   benches/run.sh --smoke        10,000 events on a debug build, results to a temporary file:
 #                                 what CI runs so the suite cannot rot
+#
+# BENCH_IMPORT_ROUNDS: rounds of the import against the limit (default 3 up to 100,000 events,
+# else 1). BENCH_OUTPUT: where the results go instead of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=release
-output=BENCHMARKS.md
+output=${BENCH_OUTPUT:-BENCHMARKS.md}
 sizes=("$@")
+smoke_rounds=""
 if [ "${1:-}" = "--smoke" ]; then
   profile=debug
   sizes=(10000)
   output=$(mktemp)
+  smoke_rounds=2
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000)
 admin_url=${CONVENE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
@@ -45,9 +50,11 @@ fi
 work=$(mktemp -d)
 server_pid=""
 peer_pid=""
+databases=()
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
+  for name in "${databases[@]}"; do admin_psql -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,6 +76,35 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# Statements on the administrative database, without the notices of `IF EXISTS`.
+admin_psql() { PGOPTIONS='-c client_min_messages=warning' psql "$admin_url" -q "$@"; }
+
+# A new PostgreSQL database for one import; prints its URL.
+new_database() {
+  admin_psql -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
+  echo "${admin_url%/*}/$1"
+}
+
+# `convene import` of this size's events with these flags until searchable; prints its seconds.
+timed_import() {
+  local started
+  started=$(date +%s.%N)
+  "$convene" "$@" import "$work/events.ndjson" > /dev/null
+  python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')"
+}
+
+# The limit's indexing seconds, from the engine bench's output on standard input.
+limit_seconds() { sed -n 's/^| generate + index + commit + merge[^|]*| \([0-9.]*\) s .*/\1/p'; }
+
+median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(v) for v in sys.argv[1:]):.2f}")' "$@"; }
+
+# The median over this size's rounds of `seconds[$1,round]`.
+median_of() {
+  local round values=()
+  for round in $(seq 1 "$rounds"); do values+=("${seconds[$1,$round]}"); done
+  median "${values[@]}"
+}
+
 for events in "${sizes[@]}"; do
   echo "== $events events"
   "$convene" generate --events "$events" --seed 1 > "$work/events.ndjson"
@@ -80,7 +116,48 @@ for events in "${sizes[@]}"; do
     echo
     echo "| measure | value |"
     echo "|---|---|"
-    BENCH_EVENTS=$events "$engine"
+    BENCH_EVENTS=$events "$engine" | tee "$work/engine.md"
+  } >> "$report"
+
+  # The import against the limit, in rounds: each round indexes the events with tantivy alone,
+  # then imports them on SQLite and on PostgreSQL, so each ratio compares runs a minute apart
+  # and the median rides out the shared machine's swings. The first round's imports are kept
+  # for the server; later rounds import into folders and databases of their own.
+  rounds=${BENCH_IMPORT_ROUNDS:-${smoke_rounds:-$([ "$events" -le 100000 ] && echo 3 || echo 1)}}
+  kept_database="convene_bench_$$"
+  databases+=("$kept_database" "${kept_database}_round")
+  declare -A seconds=()
+  for round in $(seq 1 "$rounds"); do
+    echo "== $events events, import round $round of $rounds"
+    if [ "$round" -eq 1 ]; then
+      seconds[limit,1]=$(limit_seconds < "$work/engine.md")
+      seconds[sqlite,1]=$(timed_import --data-dir "$work/$events-sqlite" --log warn)
+      url=$(new_database "$kept_database")
+      seconds[postgres,1]=$(timed_import --data-dir "$work/$events-postgres" --log warn --database-url "$url")
+    else
+      seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none "$engine" | limit_seconds)
+      seconds[sqlite,$round]=$(timed_import --data-dir "$work/round" --log warn)
+      rm -rf "$work/round"
+      url=$(new_database "${kept_database}_round")
+      seconds[postgres,$round]=$(timed_import --data-dir "$work/round" --log warn --database-url "$url")
+      rm -rf "$work/round"
+      admin_psql -c "DROP DATABASE IF EXISTS ${kept_database}_round WITH (FORCE)"
+    fi
+  done
+  {
+    echo
+    echo "### Import until searchable against the limit (tantivy alone), in rounds"
+    echo
+    echo "| round | tantivy alone | SQLite import | SQLite / limit | PostgreSQL import | PostgreSQL / limit |"
+    echo "|---|---|---|---|---|---|"
+    ratios_sqlite=() ratios_postgres=()
+    for round in $(seq 1 "$rounds"); do
+      limit=${seconds[limit,$round]}
+      ratios_sqlite+=("$(python3 -c "print(f'{$limit / ${seconds[sqlite,$round]}:.2f}')")")
+      ratios_postgres+=("$(python3 -c "print(f'{$limit / ${seconds[postgres,$round]}:.2f}')")")
+      echo "| $round | $limit s | ${seconds[sqlite,$round]} s | ${ratios_sqlite[-1]}x | ${seconds[postgres,$round]} s | ${ratios_postgres[-1]}x |"
+    done
+    echo "| median | $(median_of limit) s | $(median_of sqlite) s | $(median "${ratios_sqlite[@]}")x | $(median_of postgres) s | $(median "${ratios_postgres[@]}")x |"
   } >> "$report"
 
   for backend in sqlite postgres; do
@@ -88,14 +165,10 @@ for events in "${sizes[@]}"; do
     flags=(--data-dir "$data_dir" --log warn)
     database_url=""
     if [ "$backend" = postgres ]; then
-      name="convene_bench_$$"
-      psql "$admin_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
-      database_url="${admin_url%/*}/$name"
+      database_url="${admin_url%/*}/$kept_database"
       flags+=(--database-url "$database_url")
     fi
-    started=$(date +%s.%N)
-    "$convene" "${flags[@]}" import "$work/events.ndjson" > /dev/null
-    import_seconds=$(python3 -c "import sys; print(f'{$(date +%s.%N) - $started:.1f}')")
+    import_seconds=$(median_of "$backend")
     token=$("$convene" "${flags[@]}" token create --role editor --name bench)
     port=$(free_port)
     started=$(date +%s.%N)
@@ -122,7 +195,7 @@ for events in "${sizes[@]}"; do
       echo
       echo "| measure | p50 ms (or value) | p99 ms (or value) |"
       echo "|---|---|---|"
-      echo "| import until searchable (\`convene import\`) | ${import_seconds} s | $(python3 -c "print(f'{$events / $import_seconds:.0f}')") events/s |"
+      echo "| import until searchable (\`convene import\`, median of $rounds) | ${import_seconds} s | $(python3 -c "print(f'{$events / $import_seconds:.0f}')") events/s |"
       echo "| start-up to ready (index present) | ${ready_seconds} s | |"
       "$load" "http://127.0.0.1:$port" "$token" "$database_url" "$peer_url"
       echo "| server peak RSS after the load | $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' "/proc/$server_pid/status") | |"
@@ -136,7 +209,7 @@ for events in "${sizes[@]}"; do
       peer_pid=""
     fi
     if [ "$backend" = postgres ]; then
-      psql "$admin_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+      admin_psql -c "DROP DATABASE IF EXISTS $kept_database WITH (FORCE)"
     fi
   done
 done
@@ -144,8 +217,8 @@ done
 # BENCHMARKS.md keeps its hand-written part (targets, changes and their effects) above the
 # marker; the measured tables below it are replaced.
 marker='<!-- measured: everything below is written by benches/run.sh -->'
-if [ "$output" = BENCHMARKS.md ] && grep -qF "$marker" BENCHMARKS.md 2>/dev/null; then
-  { awk -v marker="$marker" '{ print } $0 == marker { exit }' BENCHMARKS.md; tail -n +2 "$report"; } > "$work/combined.md"
+if [ -f "$output" ] && grep -qF "$marker" "$output"; then
+  { awk -v marker="$marker" '{ print } $0 == marker { exit }' "$output"; tail -n +2 "$report"; } > "$work/combined.md"
   cp "$work/combined.md" "$output"
 else
   cp "$report" "$output"
