@@ -8,7 +8,7 @@
 #                                 what CI runs so the suite cannot rot
 #
 # BENCH_IMPORT_ROUNDS: rounds of the import against the limit (default 3 up to 100,000 events,
-# else 1). BENCH_OUTPUT: where the results go instead of BENCHMARKS.md.
+# else 1; 2 in the smoke run). BENCH_OUTPUT: where the results go instead of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,9 +120,10 @@ for events in "${sizes[@]}"; do
   } >> "$report"
 
   # The import against the limit, in rounds: each round indexes the events with tantivy alone,
-  # then imports them on SQLite and on PostgreSQL, so each ratio compares runs a minute apart
-  # and the median rides out the shared machine's swings. The first round's imports are kept
-  # for the server; later rounds import into folders and databases of their own.
+  # then imports them on SQLite and on PostgreSQL, back to back (in the first round the engine's
+  # searches come between), and the median ratio rides out the shared machine's swings. The
+  # first round's imports are kept for the server; later rounds import into folders and
+  # databases of their own.
   rounds=${BENCH_IMPORT_ROUNDS:-${smoke_rounds:-$([ "$events" -le 100000 ] && echo 3 || echo 1)}}
   kept_database="convene_bench_$$"
   databases+=("$kept_database" "${kept_database}_round")
