@@ -50,7 +50,10 @@ fi
 work=$(mktemp -d)
 server_pid=""
 peer_pid=""
-databases=()
+# The database each size's server reads, and the one later import rounds write and drop.
+kept_database="convene_bench_$$"
+round_database="${kept_database}_round"
+databases=("$kept_database" "$round_database")
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
@@ -125,27 +128,27 @@ for events in "${sizes[@]}"; do
   # first round's imports are kept for the server; later rounds import into folders and
   # databases of their own.
   rounds=${BENCH_IMPORT_ROUNDS:-${smoke_rounds:-$([ "$events" -le 100000 ] && echo 3 || echo 1)}}
-  kept_database="convene_bench_$$"
-  databases+=("$kept_database" "${kept_database}_round")
   declare -A seconds=()
   for round in $(seq 1 "$rounds"); do
     echo "== $events events, import round $round of $rounds"
     if [ "$round" -eq 1 ]; then
       seconds[limit,1]=$(limit_seconds < "$work/engine.md")
-      seconds[sqlite,1]=$(timed_import --data-dir "$work/$events-sqlite" --log warn)
-      url=$(new_database "$kept_database")
-      seconds[postgres,1]=$(timed_import --data-dir "$work/$events-postgres" --log warn --database-url "$url")
+      sqlite_dir=$work/$events-sqlite postgres_dir=$work/$events-postgres database=$kept_database
+    else
+      seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none "$engine" | limit_seconds)
+      sqlite_dir=$work/round postgres_dir=$work/round database=$round_database
+    fi
+    seconds[sqlite,$round]=$(timed_import --data-dir "$sqlite_dir" --log warn)
+    [ "$round" -eq 1 ] || rm -rf "$sqlite_dir"
+    url=$(new_database "$database")
+    seconds[postgres,$round]=$(timed_import --data-dir "$postgres_dir" --log warn --database-url "$url")
+    if [ "$round" -eq 1 ]; then
       # PostGraphile's view, then VACUUM (ANALYZE) and a checkpoint, now: PostgreSQL's own
       # vacuum and checkpoint of the new tables would otherwise run during SQLite's rows.
       psql "$url" -q -v ON_ERROR_STOP=1 -f "$peers/postgraphile.sql"
     else
-      seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none "$engine" | limit_seconds)
-      seconds[sqlite,$round]=$(timed_import --data-dir "$work/round" --log warn)
-      rm -rf "$work/round"
-      url=$(new_database "${kept_database}_round")
-      seconds[postgres,$round]=$(timed_import --data-dir "$work/round" --log warn --database-url "$url")
-      rm -rf "$work/round"
-      admin_psql -c "DROP DATABASE IF EXISTS ${kept_database}_round WITH (FORCE)"
+      rm -rf "$postgres_dir"
+      admin_psql -c "DROP DATABASE IF EXISTS $database WITH (FORCE)"
     fi
   done
   {

@@ -28,10 +28,10 @@ JOIN country_regions cr ON cr.country_code = c.country_code
 JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION';
 
 -- The freshly imported tables as autovacuum leaves them in a deployed database: planner
--- statistics, and visibility maps for index-only scans. (benches/run.sh applies this after
--- Convene started and before the load, so every row of the run sees the same state.) The
--- checkpoint writes the pages VACUUM dirtied now, rather than in the background while the
--- first rows are measured: otherwise at a million events the checkpointer's writes land in
--- Convene's PostgreSQL search rows and make them look slower than SQLite's.
+-- statistics, and visibility maps for index-only scans. (benches/run.sh applies this right
+-- after the import, before any row is measured, so every row of the run sees the same state.)
+-- The checkpoint writes the pages VACUUM dirtied now, rather than in the background while
+-- rows are measured: otherwise at a million events the checkpointer's writes land in the rows
+-- measured next and make them look slower.
 VACUUM (ANALYZE);
 CHECKPOINT;
