@@ -6,25 +6,16 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::entity::event;
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
+use super::insert::{Insert, MAX_PARAMETERS};
 use super::references::{ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
 use super::write::{new_slug, organizer_path_key, venue_key, ChangeKind, WriteCache};
-
-/// Bound parameters per statement, under every backend's limit (SQLite's 32,766 and
-/// PostgreSQL's 65,535). Each statement is a round trip to the database's thread or server,
-/// so a batch takes as few as fit.
-pub(super) const MAX_PARAMETERS: usize = 30_000;
-
-/// Rows of `columns` values that fit in one statement.
-fn rows_per_statement(columns: usize) -> usize {
-    (MAX_PARAMETERS / columns.max(1)).max(1)
-}
 
 /// Inserts missing rows keyed by a unique text column and returns the ids of all `keys`.
 async fn ensure_keys(
@@ -36,23 +27,18 @@ async fn ensure_keys(
     rows: Vec<(String, Vec<Value>)>,
 ) -> Result<(), CatalogError> {
     let mut seen = HashSet::new();
-    let missing: Vec<(String, Vec<Value>)> =
-        rows.into_iter().filter(|(key, _)| !cache.contains(table, key) && seen.insert(key.clone())).collect();
-    for chunk in missing.chunks(rows_per_statement(columns.len())) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(table)
-            .columns(columns.iter().copied())
-            .on_conflict(OnConflict::column(key_column).do_nothing().to_owned());
-        for (_, values) in chunk {
-            insert.values_panic(values.iter().cloned().map(Expr::val));
-        }
-        txn.execute(&insert).await?;
-        let keys: Vec<String> = chunk.iter().map(|(key, _)| key.clone()).collect();
+    let (keys, values): (Vec<String>, Vec<Vec<Value>>) =
+        rows.into_iter().filter(|(key, _)| !cache.contains(table, key) && seen.insert(key.clone())).unzip();
+    let tail = format!("ON CONFLICT (\"{key_column}\") DO NOTHING");
+    let insert = Insert { table, columns, tail: &tail };
+    for (keys, statement) in
+        keys.chunks(insert.rows_per_statement()).zip(insert.statements(txn.get_database_backend(), values))
+    {
+        txn.execute_raw(statement).await?;
         let select = Query::select()
             .columns(["id", key_column])
             .from(table)
-            .and_where(Expr::col(key_column).is_in(keys))
+            .and_where(Expr::col(key_column).is_in(keys.iter().cloned()))
             .to_owned();
         for row in txn.query_all(&select).await? {
             let id: i64 = row.try_get("", "id")?;
@@ -208,7 +194,9 @@ pub(super) async fn write_events(
     let mut results: Vec<Option<(i64, ChangeKind)>> = vec![None; events.len()];
     // Each event's slug and creation time as stored, for the rows handed to the index.
     let mut kept: Vec<Option<(String, DateTime<Utc>)>> = vec![None; events.len()];
-    let mut new_rows: Vec<(usize, String, Vec<Value>)> = Vec::new();
+    // Each new event's position and slug, and its row's values.
+    let mut new_events: Vec<(usize, String)> = Vec::new();
+    let mut new_rows: Vec<Vec<Value>> = Vec::new();
     let mut owners: Vec<(Option<i64>, Option<i64>)> = Vec::with_capacity(events.len());
     for (position, event) in events.iter().enumerate() {
         let organizer_id = if event.organizer_path.is_empty() {
@@ -255,36 +243,37 @@ pub(super) async fn write_events(
                 let mut values: Vec<Value> = fields.into_iter().map(|(_, value)| value).collect();
                 values.push(slug.clone().into());
                 values.push(now.into());
-                new_rows.push((position, slug, values));
+                new_events.push((position, slug));
+                new_rows.push(values);
             }
         }
     }
-    let event_columns = [
-        "title",
-        "subtitle",
-        "description",
-        "event_type",
-        "start_date",
-        "end_date",
-        "added_on",
-        "source_url",
-        "organizer_id",
-        "venue_id",
-        "updated_at",
-        "slug",
-        "created_at",
-    ];
-    for chunk in new_rows.chunks(rows_per_statement(event_columns.len())) {
-        let mut insert = Query::insert();
-        insert.into_table("events").columns(event_columns).returning(Query::returning().columns(["id", "slug"]));
-        for (_, _, values) in chunk {
-            insert.values_panic(values.iter().cloned().map(Expr::val));
-        }
+    let insert = Insert {
+        table: "events",
+        columns: &[
+            "title",
+            "subtitle",
+            "description",
+            "event_type",
+            "start_date",
+            "end_date",
+            "added_on",
+            "source_url",
+            "organizer_id",
+            "venue_id",
+            "updated_at",
+            "slug",
+            "created_at",
+        ],
+        tail: "RETURNING \"id\", \"slug\"",
+    };
+    let statements = insert.statements(txn.get_database_backend(), new_rows);
+    for (chunk, statement) in new_events.chunks(insert.rows_per_statement()).zip(statements) {
         let mut ids: HashMap<String, i64> = HashMap::new();
-        for row in txn.query_all(&insert).await? {
+        for row in txn.query_all_raw(statement).await? {
             ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
         }
-        for (position, slug, _) in chunk {
+        for (position, slug) in chunk {
             let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
             results[*position] = Some((id, ChangeKind::Created));
             kept[*position] = Some((slug.clone(), now));
@@ -382,16 +371,13 @@ pub(super) async fn record_changes(
     let changes: Vec<Vec<Value>> =
         results.iter().map(|(id, kind)| vec![(*id).into(), kind.as_str().into(), now.into()]).collect();
     let mut seqs: HashMap<i64, Option<i64>> = HashMap::new();
-    for chunk in changes.chunks(rows_per_statement(3)) {
-        let mut insert = Query::insert();
-        insert
-            .into_table("changes")
-            .columns(["event_id", "kind", "created_at"])
-            .returning(Query::returning().columns(["seq", "event_id"]));
-        for values in chunk {
-            insert.values_panic(values.iter().cloned().map(Expr::val));
-        }
-        for row in txn.query_all(&insert).await? {
+    let insert = Insert {
+        table: "changes",
+        columns: &["event_id", "kind", "created_at"],
+        tail: "RETURNING \"seq\", \"event_id\"",
+    };
+    for statement in insert.statements(txn.get_database_backend(), changes) {
+        for row in txn.query_all_raw(statement).await? {
             let event_id: i64 = row.try_get("", "event_id")?;
             let seq: i64 = row.try_get("", "seq")?;
             // An event written twice in one batch (by URL and by slug) is read back instead.
@@ -410,13 +396,9 @@ async fn insert_rows(
     columns: &[&'static str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), CatalogError> {
-    for chunk in rows.chunks(rows_per_statement(columns.len())) {
-        let mut insert = Query::insert();
-        insert.into_table(table).columns(columns.iter().copied());
-        for values in chunk {
-            insert.values_panic(values.iter().cloned().map(Expr::val));
-        }
-        txn.execute(&insert).await?;
+    let insert = Insert { table, columns, tail: "" };
+    for statement in insert.statements(txn.get_database_backend(), rows) {
+        txn.execute_raw(statement).await?;
     }
     Ok(())
 }

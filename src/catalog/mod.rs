@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod filter;
 pub mod handoff;
+pub mod insert;
 pub mod osce;
 pub mod page;
 pub mod pipeline;

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult, Statement, Value};
 
-use super::bulk::MAX_PARAMETERS;
 use super::error::CatalogError;
+use super::insert::MAX_PARAMETERS;
 
 /// Who checks that the rows a batch refers to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
