@@ -1,7 +1,7 @@
 //! Multi-row `INSERT` statements for the import's fast path, written directly and given their
-//! values by move. sea-query's builder clones every value into the statement and again into
-//! its arguments, and writes the SQL for each statement anew: `perf` of an import put it in a
-//! third of the runtime's samples, most of them copying descriptions into fresh memory.
+//! values by move. sea-query's builder clones every value into the statement, and sea-orm
+//! clones the statement's values again for its arguments: `perf` of an import put the builder
+//! in a third of the runtime's samples, most of them copying descriptions into fresh memory.
 
 use std::fmt::Write as _;
 
@@ -11,11 +11,6 @@ use sea_orm::{DbBackend, Statement, Value};
 /// PostgreSQL's 65,535). Each statement is a round trip to the database's thread or server,
 /// so a batch takes as few as fit.
 pub const MAX_PARAMETERS: usize = 30_000;
-
-/// Rows of `columns` values that fit in one statement.
-pub fn rows_per_statement(columns: usize) -> usize {
-    (MAX_PARAMETERS / columns.max(1)).max(1)
-}
 
 /// A multi-row insert into one table: its columns, and what follows the values (an
 /// `ON CONFLICT` or `RETURNING` clause, or nothing).
@@ -71,9 +66,9 @@ impl<'a> Insert<'a> {
         })
     }
 
-    /// Rows per statement.
+    /// Rows per statement: as many as fit under [`MAX_PARAMETERS`].
     pub fn rows_per_statement(&self) -> usize {
-        rows_per_statement(self.columns.len())
+        (MAX_PARAMETERS / self.columns.len().max(1)).max(1)
     }
 }
 
