@@ -31,14 +31,12 @@ async fn ensure_keys(
         rows.into_iter().filter(|(key, _)| !cache.contains(table, key) && seen.insert(key.clone())).unzip();
     let tail = format!("ON CONFLICT (\"{key_column}\") DO NOTHING");
     let insert = Insert { table, columns, tail: &tail };
-    for (keys, statement) in
-        keys.chunks(insert.rows_per_statement()).zip(insert.statements(txn.get_database_backend(), values))
-    {
+    for (held, statement) in insert.statements(txn.get_database_backend(), values) {
         txn.execute_raw(statement).await?;
         let select = Query::select()
             .columns(["id", key_column])
             .from(table)
-            .and_where(Expr::col(key_column).is_in(keys.iter().cloned()))
+            .and_where(Expr::col(key_column).is_in(keys[held].iter().cloned()))
             .to_owned();
         for row in txn.query_all(&select).await? {
             let id: i64 = row.try_get("", "id")?;
@@ -267,13 +265,12 @@ pub(super) async fn write_events(
         ],
         tail: "RETURNING \"id\", \"slug\"",
     };
-    let statements = insert.statements(txn.get_database_backend(), new_rows);
-    for (chunk, statement) in new_events.chunks(insert.rows_per_statement()).zip(statements) {
+    for (held, statement) in insert.statements(txn.get_database_backend(), new_rows) {
         let mut ids: HashMap<String, i64> = HashMap::new();
         for row in txn.query_all_raw(statement).await? {
             ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
         }
-        for (position, slug) in chunk {
+        for (position, slug) in &new_events[held] {
             let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
             results[*position] = Some((id, ChangeKind::Created));
             kept[*position] = Some((slug.clone(), now));
@@ -376,7 +373,7 @@ pub(super) async fn record_changes(
         columns: &["event_id", "kind", "created_at"],
         tail: "RETURNING \"seq\", \"event_id\"",
     };
-    for statement in insert.statements(txn.get_database_backend(), changes) {
+    for (_, statement) in insert.statements(txn.get_database_backend(), changes) {
         for row in txn.query_all_raw(statement).await? {
             let event_id: i64 = row.try_get("", "event_id")?;
             let seq: i64 = row.try_get("", "seq")?;
@@ -397,7 +394,7 @@ async fn insert_rows(
     rows: Vec<Vec<Value>>,
 ) -> Result<(), CatalogError> {
     let insert = Insert { table, columns, tail: "" };
-    for statement in insert.statements(txn.get_database_backend(), rows) {
+    for (_, statement) in insert.statements(txn.get_database_backend(), rows) {
         txn.execute_raw(statement).await?;
     }
     Ok(())

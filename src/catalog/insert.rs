@@ -4,6 +4,7 @@
 //! in a third of the runtime's samples, most of them copying descriptions into fresh memory.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use sea_orm::{DbBackend, Statement, Value};
 
@@ -52,22 +53,29 @@ impl<'a> Insert<'a> {
     }
 
     /// Statements inserting `rows` (each with one value per column), as many rows per
-    /// statement as fit under [`MAX_PARAMETERS`], in order: the `n`th statement holds the rows
-    /// of `rows.chunks(self.rows_per_statement())`'s `n`th chunk.
-    pub fn statements(self, backend: DbBackend, rows: Vec<Vec<Value>>) -> impl Iterator<Item = Statement> + use<'a> {
+    /// statement as fit under [`MAX_PARAMETERS`], in order, each with the positions in `rows`
+    /// of the rows it holds (for the caller's own data about them).
+    pub fn statements(
+        self,
+        backend: DbBackend,
+        rows: Vec<Vec<Value>>,
+    ) -> impl Iterator<Item = (Range<usize>, Statement)> + use<'a> {
         let per_statement = self.rows_per_statement();
         let mut rows = rows.into_iter().peekable();
+        let mut start = 0;
         std::iter::from_fn(move || {
             rows.peek()?;
             let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
             debug_assert!(chunk.iter().all(|row| row.len() == self.columns.len()));
+            let held = start..start + chunk.len();
+            start = held.end;
             let sql = self.sql(backend, chunk.len());
-            Some(Statement::from_sql_and_values(backend, sql, chunk.into_iter().flatten()))
+            Some((held, Statement::from_sql_and_values(backend, sql, chunk.into_iter().flatten())))
         })
     }
 
     /// Rows per statement: as many as fit under [`MAX_PARAMETERS`].
-    pub fn rows_per_statement(&self) -> usize {
+    fn rows_per_statement(&self) -> usize {
         (MAX_PARAMETERS / self.columns.len().max(1)).max(1)
     }
 }
@@ -95,7 +103,8 @@ mod tests {
     fn rows_are_split_where_the_parameters_run_out_and_keep_their_order() {
         let per_statement = LINKS.rows_per_statement();
         let rows: Vec<Vec<Value>> = (0..per_statement as i64 + 3).map(|id| vec![id.into(), (id * 10).into()]).collect();
-        let statements: Vec<Statement> = LINKS.statements(DbBackend::Postgres, rows).collect();
+        let statements: Vec<Statement> =
+            LINKS.statements(DbBackend::Postgres, rows).map(|(_, statement)| statement).collect();
         assert_eq!(statements.len(), 2);
         let values: Vec<Vec<Value>> =
             statements.iter().map(|statement| statement.values.clone().expect("bound values").0).collect();
