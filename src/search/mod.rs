@@ -27,8 +27,10 @@ pub use location::IndexLocation;
 const NOTICE_BUFFER: usize = 4_096;
 
 /// Up to this many events a search runs on the request's own thread: at 100k the suite's
-/// searches take 0.1-0.7 ms in the index, about what highlighting a page costs on that thread
-/// anyway, and handing one to a blocking thread and back cost 0.1-0.15 ms of waking threads.
+/// searches take 0.1-0.7 ms in the index (about twice that at this size), near what
+/// highlighting the page costs on that thread anyway, while handing a search to a blocking
+/// thread and back cost 0.1-0.15 ms of waking threads. Larger indexes keep the hand-off, so a
+/// long search never holds a runtime thread.
 const INLINE_SEARCH_EVENTS: u64 = 200_000;
 
 /// Events read from the database per batch while building an index.
@@ -188,8 +190,8 @@ impl Search {
         *self.applied.borrow()
     }
 
-    /// Searches on a blocking thread, or on this one when the index is small enough for any
-    /// search to take well under a millisecond (see [`INLINE_SEARCH_EVENTS`]).
+    /// Searches on a blocking thread, or on this one when the index is small enough for a
+    /// search to take about a millisecond at most (see [`INLINE_SEARCH_EVENTS`]).
     pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
         let index = self.index();
         if index.len() <= INLINE_SEARCH_EVENTS {
