@@ -1,5 +1,6 @@
 //! Search in the server: the index derived from the database, opened or rebuilt at start,
-//! followed by one writer task, and searched off the async runtime's worker threads.
+//! followed by one writer task, and searched on blocking threads (a small index on the
+//! request's own thread).
 
 pub mod documents;
 pub mod follower;
