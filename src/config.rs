@@ -167,6 +167,8 @@ pub struct ImportOptions {
     pub file: PathBuf,
     /// Records written per transaction. Larger batches dirty each page of the events' B-trees
     /// once for more records; a batch the database refuses is written again record by record.
+    /// The first batches are smaller (an eighth of this, then doubling), so the index starts
+    /// on the first records while the next are stored.
     #[arg(long, env = "CONVENE_IMPORT_BATCH", default_value_t = 10_000)]
     pub batch_size: usize,
 }
