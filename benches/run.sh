@@ -88,9 +88,15 @@ new_database() {
   echo "${admin_url%/*}/$1"
 }
 
+# Writes out what earlier steps left dirty in the page cache (the events file, a kept SQLite
+# database, an index), so the kernel's writeback of one step's files does not run during, and
+# count against, the next step's timing.
+settle() { sync; }
+
 # `convene import` of this size's events with these flags until searchable; prints its seconds.
 timed_import() {
   local started
+  settle
   started=$(date +%s.%N)
   "$convene" "$@" import "$work/events.ndjson" > /dev/null
   python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')"
@@ -119,6 +125,7 @@ for events in "${sizes[@]}"; do
     echo
     echo "| measure | value |"
     echo "|---|---|"
+    settle
     BENCH_EVENTS=$events "$engine" | tee "$work/engine.md"
   } >> "$report"
 
@@ -135,6 +142,7 @@ for events in "${sizes[@]}"; do
       seconds[limit,1]=$(limit_seconds < "$work/engine.md")
       sqlite_dir=$work/$events-sqlite postgres_dir=$work/$events-postgres database=$kept_database
     else
+      settle
       seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none "$engine" | limit_seconds)
       sqlite_dir=$work/round postgres_dir=$work/round database=$round_database
     fi
@@ -178,6 +186,7 @@ for events in "${sizes[@]}"; do
     import_seconds=$(median_of "$backend")
     token=$("$convene" "${flags[@]}" token create --role editor --name bench)
     port=$(free_port)
+    settle
     started=$(date +%s.%N)
     "$convene" "${flags[@]}" serve --no-sample --rate-limit 0 --bind "127.0.0.1:$port" &
     server_pid=$!
