@@ -106,7 +106,7 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
     }
 }
 
-/// An import's first batch holds this fraction of the batch size, and each batch after it twice
+/// An import's first batch holds the batch size divided by this, and each batch after it twice
 /// the one before, up to the batch size. Nothing is indexed until the first batch commits, and
 /// on PostgreSQL the second batch in flight waits for that commit too: a first batch of the
 /// full 10,000 records left about a core idle for the first second of an import.
