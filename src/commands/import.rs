@@ -83,10 +83,9 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
     }
     let mut report = ImportReport::default();
     let mut writing: Option<Writing> = None;
-    let mut lines = reader.lines().enumerate();
-    let mut sizes = batch_sizes(batch_size);
+    let mut batches = batches(reader, batch_size);
     loop {
-        let batch = match next_batch(&mut lines, sizes.next().unwrap_or(batch_size)) {
+        let batch = match batches.next().transpose() {
             Ok(batch) => batch,
             Err(error) => {
                 // The batch in flight still commits or fails before the import stops.
@@ -95,9 +94,7 @@ pub async fn import_lines(catalog: &Catalog, reader: impl BufRead, batch_size: u
             }
         };
         let mut cache = written(writing.take(), &mut report).await?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
+        let Some(batch) = batch else { return Ok(report) };
         let catalog = catalog.clone();
         writing = Some(tokio::spawn(async move {
             let outcome = catalog.import_batch_with(batch, &mut cache).await;
@@ -117,6 +114,26 @@ fn batch_sizes(batch_size: usize) -> impl Iterator<Item = usize> {
     let batch_size = batch_size.max(1);
     let first = (batch_size / FIRST_BATCH_DIVISOR).max(1);
     std::iter::successors(Some(first), move |&size| Some((size * 2).min(batch_size)))
+}
+
+/// The input's numbered records in batches of [`batch_sizes`], until the input ends or a line
+/// cannot be read (the error is the last item).
+fn batches(reader: impl BufRead, batch_size: usize) -> impl Iterator<Item = std::io::Result<Vec<NumberedRecord>>> {
+    let mut lines = reader.lines().enumerate();
+    let mut failed = false;
+    batch_sizes(batch_size).map_while(move |size| {
+        if failed {
+            return None;
+        }
+        match next_batch(&mut lines, size) {
+            Ok(batch) if batch.is_empty() => None,
+            Ok(batch) => Some(Ok(batch)),
+            Err(error) => {
+                failed = true;
+                Some(Err(error))
+            }
+        }
+    })
 }
 
 /// Reads the next batch of numbered records (at most `batch_size`, blank lines skipped).
@@ -151,16 +168,13 @@ async fn import_lines_pipelined(
     let mut report = ImportReport::default();
     let mut writing = std::collections::VecDeque::new();
     let mut previous = None;
-    let mut lines = reader.lines().enumerate();
-    let mut sizes = batch_sizes(batch_size);
+    let mut batches = batches(reader, batch_size);
     let outcome = loop {
-        let batch = match next_batch(&mut lines, sizes.next().unwrap_or(batch_size)) {
-            Ok(batch) => batch,
+        let batch = match batches.next().transpose() {
+            Ok(Some(batch)) => batch,
+            Ok(None) => break Ok(()),
             Err(error) => break Err(anyhow::Error::new(error).context("reading input")),
         };
-        if batch.is_empty() {
-            break Ok(());
-        }
         if writing.len() >= IN_FLIGHT {
             if let Some(oldest) = writing.pop_front() {
                 if let Err(error) = absorb(oldest, &mut report).await {

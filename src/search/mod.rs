@@ -192,7 +192,7 @@ impl Search {
     }
 
     /// Searches on a blocking thread, or on this one when the index is small enough for a
-    /// search to take about a millisecond at most (see [`INLINE_SEARCH_EVENTS`]).
+    /// search to take a millisecond or so (see [`INLINE_SEARCH_EVENTS`]).
     pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
         let index = self.index();
         if index.len() <= INLINE_SEARCH_EVENTS {
