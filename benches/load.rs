@@ -42,16 +42,14 @@ async fn post(client: &reqwest::Client, base: &str, token: Option<&str>, body: V
 /// PostgreSQL full-text query takes seconds, and 30 of them per row would take the suite hours.
 const BUDGET: Duration = Duration::from_secs(30);
 
-/// Times `runs` sequential calls (fewer, but at least 5, when they exceed [`BUDGET`]); returns
-/// (p50, p99) in milliseconds.
-async fn sequential<F, Fut, T>(runs: usize, mut call: F) -> (f64, f64)
+/// Warm-up: the first calls fill caches (the page cache, PostgreSQL's plan and buffer caches,
+/// the index's decoded columns) that every later call finds full. Three calls, or one when calls
+/// are slow (a PostgreSQL full-text query at a million events takes seconds).
+async fn warm_up<F, Fut, T>(call: &mut F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = T>,
 {
-    // Warm-up: the first calls fill caches (the page cache, PostgreSQL's plan and buffer caches,
-    // the index's decoded columns) that every later call finds full. Three calls, or one when
-    // calls are slow (a PostgreSQL full-text query at a million events takes seconds).
     let warming = Instant::now();
     for _ in 0..3 {
         call().await;
@@ -59,17 +57,69 @@ where
             break;
         }
     }
+}
+
+/// Times one call.
+async fn timed<F, Fut, T>(call: &mut F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let started = Instant::now();
+    std::hint::black_box(call().await);
+    started.elapsed()
+}
+
+/// Times `runs` sequential calls (fewer, but at least 5, when they exceed [`BUDGET`]); returns
+/// (p50, p99) in milliseconds.
+async fn sequential<F, Fut, T>(runs: usize, mut call: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    warm_up(&mut call).await;
     let mut samples = Vec::with_capacity(runs);
     let begun = Instant::now();
     for run in 0..runs {
         if run >= 5 && begun.elapsed() > BUDGET {
             break;
         }
-        let started = Instant::now();
-        std::hint::black_box(call().await);
-        samples.push(started.elapsed());
+        samples.push(timed(&mut call).await);
     }
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99))
+}
+
+/// Blocks two measures are taken in, alternating.
+const BLOCKS: usize = 10;
+
+/// Times `runs.0` calls of `first` and `runs.1` of `second` in [`BLOCKS`] alternating blocks, so
+/// that both see the same spells of this shared machine: between runs of the suite each side's
+/// p50 for the same query moved by up to a fifth, and sides measured minutes apart can land in
+/// different spells. `second` stops taking turns once its calls exceed [`BUDGET`] (with at
+/// least 5), and `first` then takes its remaining calls alone. Returns each one's (p50, p99)
+/// in milliseconds.
+async fn alternating<F, Fut, T, G, Gut, U>(runs: (usize, usize), mut first: F, mut second: G) -> [(f64, f64); 2]
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+    G: FnMut() -> Gut,
+    Gut: std::future::Future<Output = U>,
+{
+    warm_up(&mut first).await;
+    warm_up(&mut second).await;
+    let (mut firsts, mut seconds) = (Vec::with_capacity(runs.0), Vec::with_capacity(runs.1));
+    let mut second_time = Duration::ZERO;
+    for block in 1..=BLOCKS {
+        while firsts.len() < runs.0 * block / BLOCKS {
+            firsts.push(timed(&mut first).await);
+        }
+        while seconds.len() < runs.1 * block / BLOCKS && (seconds.len() < 5 || second_time < BUDGET) {
+            let took = timed(&mut second).await;
+            second_time += took;
+            seconds.push(took);
+        }
+    }
+    [firsts, seconds].map(|mut samples| (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99)))
 }
 
 const SEARCH: &str = "query($q: String!, $filter: EventFilter) { search(query: $q, filter: $filter, first: 20, facets: [REGION, TOPIC, YEAR]) {
@@ -78,14 +128,43 @@ const SEARCH: &str = "query($q: String!, $filter: EventFilter) { search(query: $
 const FRONTEND: &str = "query($filter: EventFilter) { events(first: 20, filter: $filter) { totalCount edges { node {
   id title startDate organizer { name path } venue { name city country { code name } } countries { code name } topics { slug label } } } } }";
 
-async fn search_rows(client: &reqwest::Client, base: &str) {
+/// Searches timed per query of the mix. Alternating with PostgreSQL's, that is 20 per block: the
+/// first after a pause takes about twice as long as the rest (at 100k, 2.0-2.1 ms against
+/// 1.0-1.1 after 50 ms of sleep or of other work), so it moves the p99 but not the median.
+const SEARCHES: usize = 200;
+
+/// Convene's search over HTTP for each query of the mix; on PostgreSQL, beside the same search
+/// by PostgreSQL's full-text search ([`PEER_SEARCH`]), the two measured in alternating blocks,
+/// and PostgreSQL's p50 over Convene's.
+async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&DatabaseConnection>) {
+    let mut peer_rows = Vec::new();
     for (label, text) in QUERIES {
         let filter = if label.contains("filter") { json!({"regions": ["143"]}) } else { Value::Null };
-        let (p50, p99) = sequential(100, || {
-            post(client, base, None, json!({"query": SEARCH, "variables": {"q": text, "filter": filter}}))
-        })
-        .await;
+        let convene = || post(client, base, None, json!({"query": SEARCH, "variables": {"q": text, "filter": filter}}));
+        let ((p50, p99), peer_times) = match peer {
+            None => (sequential(SEARCHES, convene).await, None),
+            Some(db) => {
+                let statement = peer_search(db, label, text);
+                let peer = || async {
+                    db.query_one_raw(statement.clone()).await.expect("SQL runs").expect("one row");
+                };
+                let [convene, peer] = alternating((SEARCHES, 30), convene, peer).await;
+                (convene, Some(peer))
+            }
+        };
         println!("| Convene search over HTTP, {label} `{text}` | {p50:.1} | {p99:.1} |");
+        if let Some((peer_p50, peer_p99)) = peer_times {
+            peer_rows.push(format!(
+                "| PostgreSQL FTS (tsvector + GIN, ts_rank, ts_headline, GROUP BY facets), {label} | {peer_p50:.1} | {peer_p99:.1} |"
+            ));
+            peer_rows.push(format!(
+                "| PostgreSQL FTS p50 / Convene p50 (measured in alternating blocks), {label} | {:.1}x | |",
+                peer_p50 / p50
+            ));
+        }
+    }
+    for row in peer_rows {
+        println!("{row}");
     }
 }
 
@@ -211,34 +290,32 @@ const PEER_SEARCH: &str = "WITH q AS (SELECT websearch_to_tsquery('english', $1)
     'topics', (SELECT json_agg(x) FROM (SELECT t.slug, count(*) FROM m JOIN event_topics et ON et.event_id = m.id JOIN topics t ON t.id = et.topic_id GROUP BY 1) x),
     'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x))";
 
-async fn postgres_rows(database_url: &str) {
+/// The full-text search peer's table and indexes, built once per database, then vacuumed and
+/// checkpointed so PostgreSQL's own upkeep of them does not run during the measures.
+async fn peer_setup(database_url: &str) -> DatabaseConnection {
     // Connected as Convene connects (without TLS on the loopback), so the peer pays no more per
     // round trip than Convene does.
     let db = convene::db::connect(database_url).await.expect("PostgreSQL");
-    // The peer: PostgreSQL full-text search over the same events, as a PostgreSQL user would set it up.
     sql(&db, PEER_TABLE).await;
     sql(&db, "CREATE UNIQUE INDEX IF NOT EXISTS bench_search_id ON bench_search (id)").await;
     sql(&db, "CREATE INDEX IF NOT EXISTS bench_search_tsv ON bench_search USING gin (tsv)").await;
+    sql(&db, "VACUUM ANALYZE bench_search").await;
     sql(&db, "ANALYZE").await;
-    for (label, text) in QUERIES {
-        let region = if label.contains("filter") {
-            "AND s.id IN (SELECT ec.event_id FROM event_countries ec JOIN country_regions cr ON cr.country_code = ec.country_code WHERE cr.region_code = '143')"
-        } else {
-            ""
-        };
-        let statement = Statement::from_sql_and_values(
-            db.get_database_backend(),
-            PEER_SEARCH.replace("{region}", region),
-            [text.into()],
-        );
-        let (p50, p99) = sequential(30, || async {
-            db.query_one_raw(statement.clone()).await.expect("SQL runs").expect("one row");
-        })
-        .await;
-        println!(
-            "| PostgreSQL FTS (tsvector + GIN, ts_rank, ts_headline, GROUP BY facets), {label} | {p50:.1} | {p99:.1} |"
-        );
-    }
+    sql(&db, "CHECKPOINT").await;
+    db
+}
+
+/// [`PEER_SEARCH`] for one query of the mix; "words + filter" keeps Eastern Europe (143).
+fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statement {
+    let region = if label.contains("filter") {
+        "AND s.id IN (SELECT ec.event_id FROM event_countries ec JOIN country_regions cr ON cr.country_code = ec.country_code WHERE cr.region_code = '143')"
+    } else {
+        ""
+    };
+    Statement::from_sql_and_values(db.get_database_backend(), PEER_SEARCH.replace("{region}", region), [text.into()])
+}
+
+async fn group_by_row(db: &DatabaseConnection) {
     let group_by = "SELECT cr.region_code, extract(year FROM e.start_date) AS year, count(DISTINCT e.id) FROM events e
         JOIN (SELECT event_id, country_code FROM event_countries UNION SELECT e2.id, v.country_code FROM events e2 JOIN venues v ON v.id = e2.venue_id) c ON c.event_id = e.id
         JOIN country_regions cr ON cr.country_code = c.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION'
@@ -258,15 +335,20 @@ async fn main() {
     let base = arguments.first().expect("usage: load BASE_URL EDITOR_TOKEN [DATABASE_URL [POSTGRAPHILE_URL]]").clone();
     let token = arguments.get(1).expect("an editor token").clone();
     let client = reqwest::Client::new();
-    search_rows(&client, &base).await;
+    // On PostgreSQL, the full-text search peer's table first: its searches alternate with
+    // Convene's. PostGraphile introspected the database when it started and does not watch it.
+    let peer = match arguments.get(2).filter(|url| url.starts_with("postgres")) {
+        Some(database_url) => Some(peer_setup(database_url).await),
+        None => None,
+    };
+    search_rows(&client, &base, peer.as_ref()).await;
     stats_rows(&client, &base).await;
     frontend_load(&base, 16, 10).await;
     freshness(&client, &base, &token).await;
-    // Before `postgres_rows`, whose FTS peer adds a table (`bench_search`) to the database.
     if let Some(peer) = arguments.get(3).filter(|url| !url.is_empty()) {
         postgraphile::rows(&base, peer).await;
     }
-    if let Some(database_url) = arguments.get(2).filter(|url| url.starts_with("postgres")) {
-        postgres_rows(database_url).await;
+    if let Some(db) = &peer {
+        group_by_row(db).await;
     }
 }
