@@ -164,17 +164,54 @@ impl<'w> Highlighter<'w> {
         // About one token per six bytes of English.
         let (mut spans, mut hits) = (Vec::with_capacity(text.len() / 6), Vec::with_capacity(text.len() / 6));
         let (words, short, long) = (self.words, &mut self.short, &mut self.long);
-        for_each_folded(text, |from, to, folded| {
-            let hit = match packed(folded) {
-                Some(key) => *short.entry(key).or_insert_with(|| first_match(words, folded)),
-                None => match long.get(folded) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if !bytes[at].is_ascii_alphanumeric() && bytes[at].is_ascii() {
+                at += 1;
+                continue;
+            }
+            // Nearly every word: ASCII letters and digits, up to 16 of them, lowercased into
+            // its key as it is read, without copying it anywhere first.
+            let from = at;
+            let mut key = 0u128;
+            while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+                key = key << 8 | u128::from(bytes[at].to_ascii_lowercase());
+                at += 1;
+            }
+            // A letter outside ASCII right after it makes it part of a longer word.
+            let continues = bytes.get(at).is_some_and(|byte| !byte.is_ascii())
+                && text[at..].chars().next().is_some_and(char::is_alphanumeric);
+            if at > from && at - from <= 16 && !continues {
+                let hit = match short.get(&key) {
                     Some(&hit) => hit,
-                    None => *long.entry(folded.to_string()).or_insert(first_match(words, folded)),
-                },
-            };
-            spans.push((from, to));
-            hits.push(hit);
-        });
+                    None => *short.entry(key).or_insert(first_match(words, &text[from..at].to_ascii_lowercase())),
+                };
+                spans.push((from, at));
+                hits.push(hit);
+                continue;
+            }
+            // Any other run of letters and digits, through the analyzer's own tokenizing.
+            let end =
+                text[from..].char_indices().find(|(_, c)| !c.is_alphanumeric()).map_or(text.len(), |(i, _)| from + i);
+            if end == from {
+                // A character outside ASCII that is no letter or digit (a dash, a quote).
+                at += text[from..].chars().next().map_or(1, char::len_utf8);
+                continue;
+            }
+            for_each_folded(&text[from..end], |start, stop, folded| {
+                let hit = match packed(folded) {
+                    Some(key) => *short.entry(key).or_insert_with(|| first_match(words, folded)),
+                    None => match long.get(folded) {
+                        Some(&hit) => hit,
+                        None => *long.entry(folded.to_string()).or_insert(first_match(words, folded)),
+                    },
+                };
+                spans.push((from + start, from + stop));
+                hits.push(hit);
+            });
+            at = end;
+        }
         hits.iter().any(Option::is_some).then_some((spans, hits))
     }
 }
@@ -267,8 +304,8 @@ fn push_escaped(out: &mut String, text: &str, collapse: bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::{highlight_all, matches, snippet, MatchWord};
-    use crate::analyzer::analyze;
+    use super::{highlight_all, matches, snippet, Highlighter, MatchWord};
+    use crate::analyzer::{analyze, tokenize};
 
     /// A query word as the search builds it, by the same analyzer.
     fn word(typed: &str, max_distance: u8, prefix: bool) -> MatchWord {
@@ -357,6 +394,26 @@ mod tests {
         assert_eq!(cut, "<mark>Drugs</mark> and more things.");
         let whole = highlight_all("Drugs\n\nand", &words).unwrap();
         assert_eq!(whole, "<mark>Drugs</mark>\n\nand");
+    }
+
+    #[test]
+    fn the_scan_finds_the_analyzers_tokens() {
+        // Words of ASCII only, up to 16 bytes, take a shortcut; every other run goes through
+        // the analyzer's tokenizing. Both must give the tokens the index was built from.
+        let long = "a".repeat(17);
+        let longest = "b".repeat(39);
+        let too_long = "c".repeat(40);
+        let text = format!(
+            "The Zürich—Kyiv’s 2009 élection… naïve x {long} {longest} {too_long} the{long}é \
+             Türkiye’s «the» 東京 🎉 the—end A1b2 ÉCOLE the"
+        );
+        let words = [word("the", 0, false)];
+        let (spans, hits) = Highlighter::new(&words).scan(&text).expect("`the` matches");
+        let tokens = tokenize(&text);
+        assert_eq!(spans, tokens.iter().map(|token| (token.from, token.to)).collect::<Vec<_>>());
+        let matched: Vec<&str> =
+            tokens.iter().zip(&hits).filter(|(_, hit)| hit.is_some()).map(|(t, _)| &*t.folded).collect();
+        assert_eq!(matched, ["the", "the", "the", "the"]);
     }
 
     #[test]
