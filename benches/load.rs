@@ -145,11 +145,11 @@ async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&Databas
             None => (sequential(SEARCHES, convene).await, None),
             Some(db) => {
                 let statement = peer_search(db, label, text);
-                let peer = || async {
+                let postgres = || async {
                     db.query_one_raw(statement.clone()).await.expect("SQL runs").expect("one row");
                 };
-                let [convene, peer] = alternating((SEARCHES, 30), convene, peer).await;
-                (convene, Some(peer))
+                let [convene, postgres] = alternating((SEARCHES, 30), convene, postgres).await;
+                (convene, Some(postgres))
             }
         };
         println!("| Convene search over HTTP, {label} `{text}` | {p50:.1} | {p99:.1} |");
@@ -315,6 +315,7 @@ fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statement {
     Statement::from_sql_and_values(db.get_database_backend(), PEER_SEARCH.replace("{region}", region), [text.into()])
 }
 
+/// SQL's GROUP BY for `eventStats(groupBy: [REGION, YEAR])`: the same buckets, counted from the tables.
 async fn group_by_row(db: &DatabaseConnection) {
     let group_by = "SELECT cr.region_code, extract(year FROM e.start_date) AS year, count(DISTINCT e.id) FROM events e
         JOIN (SELECT event_id, country_code FROM event_countries UNION SELECT e2.id, v.country_code FROM events e2 JOIN venues v ON v.id = e2.venue_id) c ON c.event_id = e.id
@@ -337,18 +338,18 @@ async fn main() {
     let client = reqwest::Client::new();
     // On PostgreSQL, the full-text search peer's table first: its searches alternate with
     // Convene's. PostGraphile introspected the database when it started and does not watch it.
-    let peer = match arguments.get(2).filter(|url| url.starts_with("postgres")) {
+    let fts_peer = match arguments.get(2).filter(|url| url.starts_with("postgres")) {
         Some(database_url) => Some(peer_setup(database_url).await),
         None => None,
     };
-    search_rows(&client, &base, peer.as_ref()).await;
+    search_rows(&client, &base, fts_peer.as_ref()).await;
     stats_rows(&client, &base).await;
     frontend_load(&base, 16, 10).await;
     freshness(&client, &base, &token).await;
     if let Some(peer) = arguments.get(3).filter(|url| !url.is_empty()) {
         postgraphile::rows(&base, peer).await;
     }
-    if let Some(db) = &peer {
+    if let Some(db) = &fts_peer {
         group_by_row(db).await;
     }
 }
