@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use convene::catalog::reference::{Reference, RegionScheme};
 use convene::catalog::slug::slugify;
 use convene::catalog::Catalog;
+use convene::graphql::search::highlights;
 use convene_index::highlight::Highlighter;
 use convene_index::{EventDocument, FacetField, SearchFilter, SearchIndex, SearchRequest};
 
@@ -243,18 +244,15 @@ async fn main() -> anyhow::Result<()> {
         });
     }
 
-    // Highlighting a page as the server does (`src/graphql/search.rs`): each hit's title in full
-    // and 40 words of its description, for the query of the mix closest to its 10x target.
+    // Highlighting a page with the server's own code (`convene::graphql::search::highlights`),
+    // for the query of the mix closest to its 10x target.
     let text = "elections -observation";
     let page =
         index.search(&SearchRequest { query: text.to_string(), limit: 20, sources: true, ..Default::default() })?;
     let rows: Vec<_> = page.hits.iter().filter_map(|hit| convene::search::documents::row_of(&hit.source)).collect();
     row(&format!("highlight the {} hits of {text:?} (titles, 40-word snippets)", rows.len()), 200, || {
         let mut marker = Highlighter::new(&page.words);
-        let marked = |row: &convene::catalog::entity::event::Model, marker: &mut Highlighter| {
-            (marker.highlight_all(&row.title), row.description.as_deref().and_then(|text| marker.snippet(text, 40)))
-        };
-        rows.iter().map(|row| marked(row, &mut marker)).collect::<Vec<_>>()
+        rows.iter().map(|row| highlights(row, &mut marker)).collect::<Vec<_>>()
     });
     Ok(())
 }

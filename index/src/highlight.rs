@@ -183,10 +183,7 @@ impl<'w> Highlighter<'w> {
             let continues = bytes.get(at).is_some_and(|byte| !byte.is_ascii())
                 && text[at..].chars().next().is_some_and(char::is_alphanumeric);
             if at > from && at - from <= 16 && !continues {
-                let hit = match short.get(&key) {
-                    Some(&hit) => hit,
-                    None => *short.entry(key).or_insert(first_match(words, &text[from..at].to_ascii_lowercase())),
-                };
+                let hit = *short.entry(key).or_insert_with(|| first_match(words, &text[from..at].to_ascii_lowercase()));
                 spans.push((from, at));
                 hits.push(hit);
                 continue;

@@ -141,7 +141,9 @@ async fn page_rows<'h>(catalog: &Catalog, hits: &'h [Hit]) -> Result<Vec<(&'h Hi
         .collect())
 }
 
-fn highlights(event: &event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
+/// A hit's highlights as a search gives them: its title in full, and 40 words of its
+/// description around the best cluster of matches (its first 40 when none matched).
+pub fn highlights(event: &event::Model, marker: &mut Highlighter<'_>) -> Vec<Highlight> {
     let mut highlights = vec![Highlight {
         field: "title".to_string(),
         snippet: marker.highlight_all(&event.title).unwrap_or_else(|| escape(&event.title)),
