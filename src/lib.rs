@@ -3,6 +3,7 @@
 //! The library holds everything the `convene` binary runs, so tests can start the whole
 //! application in-process.
 
+pub mod allocator;
 pub mod auth;
 pub mod catalog;
 pub mod commands;
