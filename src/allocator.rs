@@ -1,7 +1,7 @@
 //! The memory allocator's settings: mimalloc (the binary's global allocator) keeps what a bulk
 //! import frees instead of handing it back to the kernel.
 
-use std::os::raw::{c_int, c_long};
+use std::os::raw::c_int;
 
 /// mimalloc's `mi_option_purge_delay` (its `mimalloc.h`; the Rust bindings name the options
 /// either side of it, 14 and 16, but not this one).
@@ -24,23 +24,25 @@ pub fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
 }
 
-/// mimalloc's current purge delay, in milliseconds (`-1`: never).
-#[allow(unsafe_code)]
-pub fn purge_delay() -> c_long {
-    // SAFETY: reads mimalloc's table of options, initialized when mimalloc loads.
-    unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::os::raw::c_long;
+
+    /// mimalloc's current purge delay, in milliseconds (`-1`: never).
+    #[allow(unsafe_code)]
+    fn purge_delay() -> c_long {
+        // SAFETY: reads mimalloc's table of options, initialized when mimalloc loads.
+        unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) }
+    }
+
     #[test]
     fn the_option_set_is_the_purge_delay() {
         // mimalloc's default for the purge delay, 1 s, unless the environment sets another:
         // an option number that named some other option would read differently.
         let expected = std::env::var("MIMALLOC_PURGE_DELAY").ok().and_then(|value| value.parse().ok()).unwrap_or(1000);
-        assert_eq!(super::purge_delay(), expected);
+        assert_eq!(purge_delay(), expected);
         super::keep_freed_memory();
         let kept = if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() { expected } else { -1 };
-        assert_eq!(super::purge_delay(), kept);
+        assert_eq!(purge_delay(), kept);
     }
 }
