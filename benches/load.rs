@@ -7,11 +7,15 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{json, Value};
 
 #[path = "peers/postgraphile.rs"]
 mod postgraphile;
+#[path = "peers/postgres.rs"]
+mod postgres;
+
+use postgres::{group_by_row, peer_search, peer_setup, peer_total};
 
 const QUERIES: [(&str, &str); 7] = [
     ("one word", "border"),
@@ -134,8 +138,8 @@ const FRONTEND: &str = "query($filter: EventFilter) { events(first: 20, filter: 
 const SEARCHES: usize = 200;
 
 /// Convene's search over HTTP for each query of the mix; on PostgreSQL, beside the same search
-/// by PostgreSQL's full-text search ([`PEER_SEARCH`]), the two measured in alternating blocks,
-/// and PostgreSQL's p50 over Convene's.
+/// by PostgreSQL's full-text search ([`postgres::PEER_SEARCH`]), the two measured in alternating blocks,
+/// and PostgreSQL's p50 over Convene's, with how many events each finds.
 async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&DatabaseConnection>) {
     let mut peer_rows = Vec::new();
     for (label, text) in QUERIES {
@@ -145,20 +149,21 @@ async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&Databas
             None => (sequential(SEARCHES, convene).await, None),
             Some(db) => {
                 let statement = peer_search(db, label, text);
+                let found = (convene().await["data"]["search"]["totalHits"].clone(), peer_total(db, &statement).await);
                 let postgres = || async {
                     db.query_one_raw(statement.clone()).await.expect("SQL runs").expect("one row");
                 };
                 let [convene, postgres] = alternating((SEARCHES, 30), convene, postgres).await;
-                (convene, Some(postgres))
+                (convene, Some((postgres, found)))
             }
         };
         println!("| Convene search over HTTP, {label} `{text}` | {p50:.1} | {p99:.1} |");
-        if let Some((peer_p50, peer_p99)) = peer_times {
+        if let Some(((peer_p50, peer_p99), (convene_found, peer_found))) = peer_times {
             peer_rows.push(format!(
                 "| PostgreSQL FTS (tsvector + GIN, ts_rank, ts_headline, GROUP BY facets), {label} | {peer_p50:.1} | {peer_p99:.1} |"
             ));
             peer_rows.push(format!(
-                "| PostgreSQL FTS p50 / Convene p50 (measured in alternating blocks), {label} | {:.1}x | |",
+                "| PostgreSQL FTS p50 / Convene p50 (measured in alternating blocks), {label} | {:.1}x | events found: Convene {convene_found}, PostgreSQL {peer_found} |",
                 peer_p50 / p50
             ));
         }
@@ -248,86 +253,6 @@ async fn freshness(client: &reqwest::Client, base: &str, token: &str) {
         percentile(&mut samples.clone(), 0.5),
         percentile(&mut samples, 0.99)
     );
-}
-
-async fn sql(db: &DatabaseConnection, text: &str) {
-    db.execute_raw(Statement::from_string(db.get_database_backend(), text.to_string())).await.expect("SQL runs");
-}
-
-/// The peer's search table, as a PostgreSQL user would build one for this catalogue: each
-/// event's `tsvector` over the fields Convene searches (title; subtitle and topics; description;
-/// organizer with the units above it, venue and countries: PostgreSQL has four weights), and the
-/// start date its year facet counts. Built once per database (`convene import` does not fill it).
-const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
-    WITH RECURSIVE units AS (
-        SELECT id, name::text AS path FROM organizers WHERE parent_id IS NULL
-        UNION ALL SELECT o.id, units.path || ' ' || o.name FROM organizers o JOIN units ON o.parent_id = units.id),
-    topic_text AS (SELECT et.event_id, string_agg(t.label, ' ') AS text FROM event_topics et JOIN topics t ON t.id = et.topic_id GROUP BY 1),
-    country_text AS (SELECT ec.event_id, string_agg(c.name, ' ') AS text FROM event_countries ec JOIN countries c ON c.code = ec.country_code GROUP BY 1)
-    SELECT e.id, e.start_date,
-        setweight(to_tsvector('english', coalesce(e.title, '')), 'A')
-        || setweight(to_tsvector('english', concat_ws(' ', e.subtitle, tt.text)), 'B')
-        || setweight(to_tsvector('english', coalesce(e.description, '')), 'C')
-        || setweight(to_tsvector('english', concat_ws(' ', u.path, v.name, v.city, vc.name, ct.text)), 'D') AS tsv
-    FROM events e LEFT JOIN topic_text tt ON tt.event_id = e.id LEFT JOIN country_text ct ON ct.event_id = e.id
-        LEFT JOIN units u ON u.id = e.organizer_id LEFT JOIN venues v ON v.id = e.venue_id LEFT JOIN countries vc ON vc.code = v.country_code";
-
-/// The peer of Convene's `search`, as one statement: the matches, ranked by `ts_rank`, are found
-/// once (`m`); the first 20 with their title and description highlighted by `ts_headline`, the
-/// total, and the three facets Convene's search asks for (region, topic, year) are read from
-/// them, in one round trip. `{region}` is where the region filter of "words + filter" goes.
-const PEER_SEARCH: &str = "WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q),
-    m AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) AS rank FROM bench_search s, q WHERE s.tsv @@ q.q {region}),
-    page AS (SELECT id, rank FROM m ORDER BY rank DESC, id LIMIT 20)
-    SELECT json_build_object(
-    'total', (SELECT count(*) FROM m),
-    'hits', (SELECT json_agg(json_build_object('id', e.id, 'rank', p.rank,
-        'title', ts_headline('english', e.title, q.q, 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>'),
-        'description', ts_headline('english', coalesce(e.description, ''), q.q, 'MaxWords=40, MinWords=20, StartSel=<mark>, StopSel=</mark>'))
-        ORDER BY p.rank DESC, p.id) FROM page p JOIN events e ON e.id = p.id, q),
-    'regions', (SELECT json_agg(x) FROM (SELECT cr.region_code, count(DISTINCT m.id) FROM m JOIN event_countries ec ON ec.event_id = m.id
-        JOIN country_regions cr ON cr.country_code = ec.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION' GROUP BY 1) x),
-    'topics', (SELECT json_agg(x) FROM (SELECT t.slug, count(*) FROM m JOIN event_topics et ON et.event_id = m.id JOIN topics t ON t.id = et.topic_id GROUP BY 1) x),
-    'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x))";
-
-/// The full-text search peer's table and indexes, built once per database, then vacuumed and
-/// checkpointed so PostgreSQL's own upkeep of them does not run during the measures.
-async fn peer_setup(database_url: &str) -> DatabaseConnection {
-    // Connected as Convene connects (without TLS on the loopback), so the peer pays no more per
-    // round trip than Convene does.
-    let db = convene::db::connect(database_url).await.expect("PostgreSQL");
-    sql(&db, PEER_TABLE).await;
-    sql(&db, "CREATE UNIQUE INDEX IF NOT EXISTS bench_search_id ON bench_search (id)").await;
-    sql(&db, "CREATE INDEX IF NOT EXISTS bench_search_tsv ON bench_search USING gin (tsv)").await;
-    sql(&db, "VACUUM ANALYZE bench_search").await;
-    sql(&db, "ANALYZE").await;
-    sql(&db, "CHECKPOINT").await;
-    db
-}
-
-/// [`PEER_SEARCH`] for one query of the mix; "words + filter" keeps Eastern Europe (143).
-fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statement {
-    let region = if label.contains("filter") {
-        "AND s.id IN (SELECT ec.event_id FROM event_countries ec JOIN country_regions cr ON cr.country_code = ec.country_code WHERE cr.region_code = '143')"
-    } else {
-        ""
-    };
-    Statement::from_sql_and_values(db.get_database_backend(), PEER_SEARCH.replace("{region}", region), [text.into()])
-}
-
-/// SQL's GROUP BY for `eventStats(groupBy: [REGION, YEAR])`: the same buckets, counted from the tables.
-async fn group_by_row(db: &DatabaseConnection) {
-    let group_by = "SELECT cr.region_code, extract(year FROM e.start_date) AS year, count(DISTINCT e.id) FROM events e
-        JOIN (SELECT event_id, country_code FROM event_countries UNION SELECT e2.id, v.country_code FROM events e2 JOIN venues v ON v.id = e2.venue_id) c ON c.event_id = e.id
-        JOIN country_regions cr ON cr.country_code = c.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION'
-        GROUP BY 1, 2";
-    let (p50, p99) = sequential(10, || async {
-        db.query_all_raw(Statement::from_string(db.get_database_backend(), group_by.to_string()))
-            .await
-            .expect("SQL runs");
-    })
-    .await;
-    println!("| PostgreSQL GROUP BY region x year | {p50:.1} | {p99:.1} |");
 }
 
 #[tokio::main]
