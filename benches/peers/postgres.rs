@@ -33,11 +33,14 @@ const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
 /// once (`m`); the first 20 with their title and description highlighted by `ts_headline`, the
 /// total, and the three facets Convene's search asks for (region, topic, year) are read from
 /// them, in one round trip. `{query}` is the query's `tsquery` ([`peer_tsquery`]); when it
-/// matches nothing, its words are corrected ([`PEER_CORRECTED`]). `{region}` is where the
-/// region filter of "words + filter" goes.
+/// matches nothing (`m0` is empty), the search runs again with its words corrected
+/// ([`PEER_CORRECTED`]), both times through the GIN index. `{region}` is where the region filter
+/// of "words + filter" goes.
 pub const PEER_SEARCH: &str = "WITH q0 AS (SELECT {query} AS q),
-    q AS (SELECT CASE WHEN EXISTS (SELECT FROM bench_search s, q0 WHERE s.tsv @@ q0.q) THEN (SELECT q FROM q0) ELSE ({corrected}) END AS q),
-    m AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) AS rank FROM bench_search s, q WHERE s.tsv @@ q.q {region}),
+    m0 AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q0.q) AS rank FROM bench_search s, q0 WHERE s.tsv @@ q0.q {region}),
+    q AS (SELECT CASE WHEN EXISTS (SELECT FROM m0) THEN (SELECT q FROM q0) ELSE ({corrected}) END AS q),
+    m AS MATERIALIZED (SELECT * FROM m0 UNION ALL
+        SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) FROM bench_search s, q WHERE NOT EXISTS (SELECT FROM m0) AND s.tsv @@ q.q {region}),
     page AS (SELECT id, rank FROM m ORDER BY rank DESC, id LIMIT 20)
     SELECT json_build_object(
     'total', (SELECT count(*) FROM m),
@@ -50,36 +53,58 @@ pub const PEER_SEARCH: &str = "WITH q0 AS (SELECT {query} AS q),
     'topics', (SELECT json_agg(x) FROM (SELECT t.slug, count(*) FROM m JOIN event_topics et ON et.event_id = m.id JOIN topics t ON t.id = et.topic_id GROUP BY 1) x),
     'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x))";
 
-/// Typo tolerance as PostgreSQL's documentation builds it with `pg_trgm` (F.35.5, "Text Search
-/// Integration"): each word of the query (`$1`) is replaced by the up to three words of the
-/// search table's own (`bench_words`) most similar to it by trigrams, any of which may match.
+/// Typo tolerance as PostgreSQL's documentation builds it with `pg_trgm` (its page's "Text
+/// Search Integration"): each word of the query (`$1`) may match its own English stem or any of
+/// the up to three words of the search table's own (`bench_words`, stems too) most similar to
+/// it by trigrams. Stop words are left out, as `websearch_to_tsquery` leaves them out.
 /// [`PEER_SEARCH`] asks for it only when the query as typed matches nothing, as a search box's
-/// "did you mean" does: cheaper than Convene, which always counts a word's typos among its
-/// matches, and the same for a query that finds nothing without them. An excluded word is
-/// corrected like the others.
-const PEER_CORRECTED: &str =
-    "SELECT to_tsquery('simple', string_agg('(' || coalesce(x.alternatives, quote_literal(x.word)) || ')', ' & '))
-    FROM (SELECT t.word, (SELECT string_agg(quote_literal(w.word), ' | ') FROM (SELECT word FROM bench_words
-        WHERE word % t.word ORDER BY similarity(word, t.word) DESC, word LIMIT 3) w) AS alternatives
-        FROM regexp_split_to_table(lower($1), '[^[:alpha:]]+') AS t(word) WHERE t.word <> '') x";
+/// "did you mean" does: less work than Convene's, which always counts a word's typos among its
+/// matches, and the same events for a query that finds nothing without them. Every word becomes
+/// required, an excluded one too, and a phrase's words need not be adjacent: simplifications no
+/// query of the mix meets, since only the typo falls back.
+const PEER_CORRECTED: &str = "SELECT to_tsquery('simple', string_agg('(' || x.alternatives || ')', ' & '))
+    FROM (SELECT (SELECT string_agg(quote_literal(a.word), ' | ') FROM (
+            SELECT (ts_lexize('english_stem', t.word))[1] AS word
+            UNION SELECT w.word FROM (SELECT word FROM bench_words WHERE word % t.word
+                ORDER BY similarity(word, t.word) DESC, word LIMIT 3) w) a) AS alternatives
+        FROM regexp_split_to_table(lower($1), '[^[:alpha:]]+') AS t(word)
+        WHERE t.word <> '' AND ts_lexize('english_stem', t.word) <> '{}') x";
 
-/// The peer's `tsquery` for a query of the mix, and its parameters after `$1` (the query as
-/// typed): websearch syntax (quoted phrases, `-word`, `or`) with English stems, as Convene's
-/// words match their stems, and a last plain word also matching as a prefix, as Convene's
-/// does (API.md: search-as-you-type).
-fn peer_tsquery(text: &str) -> (&'static str, Vec<sea_orm::Value>) {
-    let (head, last) = text.trim().rsplit_once(' ').unwrap_or(("", text.trim()));
-    if text.contains('"') || last.is_empty() || !last.chars().all(char::is_alphabetic) {
-        return ("websearch_to_tsquery('english', $1)", Vec::new());
+/// The peer's `tsquery` for a query of the mix (SQL with parameters from `$2`, and their
+/// values; `$1` is the query as typed): websearch syntax (quoted phrases, `-word`, `or`) with
+/// English stems, as Convene's words match their stems, and Convene's prefix (API.md:
+/// search-as-you-type): the last word not excluded also matches as a prefix, unless the query
+/// ends with a space. Only for a word of letters in a query without phrases or `or`, where
+/// splitting the query around the word keeps its meaning; any other query is searched as typed.
+fn peer_tsquery(text: &str) -> (String, Vec<sea_orm::Value>) {
+    let as_typed = ("websearch_to_tsquery('english', $1)".to_string(), Vec::new());
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    if text.contains('"') || text.ends_with(char::is_whitespace) || tokens.iter().any(|t| t.eq_ignore_ascii_case("or"))
+    {
+        return as_typed;
     }
-    let prefix = format!("{}:*", last.to_lowercase());
-    match head.trim() {
-        "" => ("(websearch_to_tsquery('english', $1) || to_tsquery('simple', $2))", vec![prefix.into()]),
-        head => (
-            "(websearch_to_tsquery('english', $2) && (websearch_to_tsquery('english', $3) || to_tsquery('simple', $4)))",
-            vec![head.into(), last.into(), prefix.into()],
-        ),
+    let Some(at) = tokens.iter().rposition(|token| !token.starts_with('-')) else { return as_typed };
+    let word = tokens[at];
+    if !word.chars().all(char::is_alphabetic) {
+        return as_typed;
     }
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut parameter = |value: String| {
+        values.push(value.into());
+        format!("${}", values.len() + 1)
+    };
+    let mut parts = Vec::new();
+    let before = tokens[..at].join(" ");
+    if !before.is_empty() {
+        parts.push(format!("websearch_to_tsquery('english', {})", parameter(before)));
+    }
+    let (stem, prefix) = (parameter(word.to_string()), parameter(format!("{}:*", word.to_lowercase())));
+    parts.push(format!("(websearch_to_tsquery('english', {stem}) || to_tsquery('simple', {prefix}))"));
+    let after = tokens[at + 1..].join(" ");
+    if !after.is_empty() {
+        parts.push(format!("websearch_to_tsquery('english', {})", parameter(after)));
+    }
+    (format!("({})", parts.join(" && ")), values)
 }
 
 /// The words of the search table, for [`PEER_CORRECTED`], with the trigram index it searches.
@@ -124,7 +149,7 @@ pub fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statemen
     };
     let (query, mut values) = peer_tsquery(text);
     values.insert(0, text.into());
-    let sql = PEER_SEARCH.replace("{query}", query).replace("{corrected}", PEER_CORRECTED).replace("{region}", region);
+    let sql = PEER_SEARCH.replace("{query}", &query).replace("{corrected}", PEER_CORRECTED).replace("{region}", region);
     Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
