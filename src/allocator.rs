@@ -11,9 +11,10 @@ const PURGE_DELAY: c_int = 15;
 /// 1 s). An import frees each batch's rows, statements and documents and allocates the next
 /// batch's a second or so later, and the kernel zeroed each page again: 142,000 page faults
 /// and a tenth of the process's samples in a 100k import on PostgreSQL, against 1,400 faults
-/// with this, and 4-9% less CPU (BENCHMARKS.md). For commands that end once their work is done; the server keeps
-/// mimalloc's default, so its memory falls back after a peak. A delay set in the environment
-/// (`MIMALLOC_PURGE_DELAY`, which mimalloc reads as it loads) is left as it is.
+/// with this, and 4-9% less CPU (BENCHMARKS.md). For commands that end once their work is
+/// done; the server keeps mimalloc's default, so its memory falls back after a peak. A delay
+/// set in the environment (`MIMALLOC_PURGE_DELAY`, which mimalloc reads as it loads) is left
+/// as it is.
 #[allow(unsafe_code)]
 pub fn keep_freed_memory() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {

@@ -142,7 +142,7 @@ pub async fn rows(convene: &str, peer: &str) {
         println!("| **Answers differ** (Convene vs PostGraphile): {difference} | | |");
     }
     assert!(
-        differences.is_empty() || std::env::var_os("BENCH_TOLERATE_DIFFERENCES").is_some(),
+        differences.is_empty() || super::differences_tolerated(),
         "Convene and PostGraphile answer differently: {differences:?}"
     );
     // Warm-up (Grafast plans each operation once, V8 compiles hot code): Convene had served

@@ -51,7 +51,7 @@ pub const PEER_SEARCH: &str = "WITH q0 AS (SELECT {query} AS q),
     'regions', (SELECT json_agg(x) FROM (SELECT cr.region_code, count(DISTINCT m.id) FROM m JOIN event_countries ec ON ec.event_id = m.id
         JOIN country_regions cr ON cr.country_code = ec.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION' GROUP BY 1) x),
     'topics', (SELECT json_agg(x) FROM (SELECT t.slug, count(*) FROM m JOIN event_topics et ON et.event_id = m.id JOIN topics t ON t.id = et.topic_id GROUP BY 1) x),
-    'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x))";
+    'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x)) AS result";
 
 /// Typo tolerance as PostgreSQL's documentation builds it with `pg_trgm` (its page's "Text
 /// Search Integration"): each word of the query (`$1`) may match its own English stem or any of
@@ -132,12 +132,11 @@ pub async fn peer_setup(database_url: &str) -> DatabaseConnection {
     db
 }
 
-/// How many events the peer's search finds (its `total`).
+/// How many events the peer's search finds (the `total` of its result).
 pub async fn peer_total(db: &DatabaseConnection, search: &Statement) -> i64 {
-    let sql = format!("SELECT (x.found ->> 'total')::bigint AS total FROM ({}) AS x(found)", search.sql);
-    let total = Statement { sql, ..search.clone() };
-    let row = db.query_one_raw(total).await.expect("SQL runs").expect("one row");
-    row.try_get("", "total").expect("a total")
+    let row = db.query_one_raw(search.clone()).await.expect("SQL runs").expect("one row");
+    let result: serde_json::Value = row.try_get("", "result").expect("a JSON result");
+    result["total"].as_i64().expect("a total")
 }
 
 /// [`PEER_SEARCH`] for one query of the mix; "words + filter" keeps Eastern Europe (143).
