@@ -13,15 +13,18 @@ async fn sql(db: &DatabaseConnection, text: &str) {
 
 /// The peer's search table, as a PostgreSQL user would build one for this catalogue: each
 /// event's `tsvector` over the fields Convene searches (title; subtitle and topics; description;
-/// organizer with the units above it, venue and countries: PostgreSQL has four weights), and the
-/// start date its year facet counts. Built once per database (`convene import` does not fill it).
+/// organizer with the units above it, venue and countries: PostgreSQL has four weights), the
+/// start date its year facet counts, and the countries its region filter and facet read: those
+/// taking part and the venue's, as Convene's region filter and facet read them (API.md). Built once per database (`convene import` does not fill it).
 const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
     WITH RECURSIVE units AS (
         SELECT id, name::text AS path FROM organizers WHERE parent_id IS NULL
         UNION ALL SELECT o.id, units.path || ' ' || o.name FROM organizers o JOIN units ON o.parent_id = units.id),
     topic_text AS (SELECT et.event_id, string_agg(t.label, ' ') AS text FROM event_topics et JOIN topics t ON t.id = et.topic_id GROUP BY 1),
-    country_text AS (SELECT ec.event_id, string_agg(c.name, ' ') AS text FROM event_countries ec JOIN countries c ON c.code = ec.country_code GROUP BY 1)
+    country_text AS (SELECT ec.event_id, string_agg(c.name, ' ') AS text, array_agg(ec.country_code) AS codes
+        FROM event_countries ec JOIN countries c ON c.code = ec.country_code GROUP BY 1)
     SELECT e.id, e.start_date,
+        ARRAY(SELECT DISTINCT code FROM unnest(ct.codes || v.country_code) AS code WHERE code IS NOT NULL) AS countries,
         setweight(to_tsvector('english', coalesce(e.title, '')), 'A')
         || setweight(to_tsvector('english', concat_ws(' ', e.subtitle, tt.text)), 'B')
         || setweight(to_tsvector('english', coalesce(e.description, '')), 'C')
@@ -37,10 +40,10 @@ const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
 /// ([`PEER_CORRECTED`]), both times through the GIN index. `{region}` is where the region filter
 /// of "words + filter" goes.
 pub const PEER_SEARCH: &str = "WITH q0 AS (SELECT {query} AS q),
-    m0 AS MATERIALIZED (SELECT s.id, s.start_date, ts_rank(s.tsv, q0.q) AS rank FROM bench_search s, q0 WHERE s.tsv @@ q0.q {region}),
+    m0 AS MATERIALIZED (SELECT s.id, s.start_date, s.countries, ts_rank(s.tsv, q0.q) AS rank FROM bench_search s, q0 WHERE s.tsv @@ q0.q {region}),
     q AS (SELECT CASE WHEN EXISTS (SELECT FROM m0) THEN (SELECT q FROM q0) ELSE ({corrected}) END AS q),
     m AS MATERIALIZED (SELECT * FROM m0 UNION ALL
-        SELECT s.id, s.start_date, ts_rank(s.tsv, q.q) FROM bench_search s, q WHERE NOT EXISTS (SELECT FROM m0) AND s.tsv @@ q.q {region}),
+        SELECT s.id, s.start_date, s.countries, ts_rank(s.tsv, q.q) FROM bench_search s, q WHERE NOT EXISTS (SELECT FROM m0) AND s.tsv @@ q.q {region}),
     page AS (SELECT id, rank FROM m ORDER BY rank DESC, id LIMIT 20)
     SELECT json_build_object(
     'total', (SELECT count(*) FROM m),
@@ -48,8 +51,8 @@ pub const PEER_SEARCH: &str = "WITH q0 AS (SELECT {query} AS q),
         'title', ts_headline('english', e.title, q.q, 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>'),
         'description', ts_headline('english', coalesce(e.description, ''), q.q, 'MaxWords=40, MinWords=20, StartSel=<mark>, StopSel=</mark>'))
         ORDER BY p.rank DESC, p.id) FROM page p JOIN events e ON e.id = p.id, q),
-    'regions', (SELECT json_agg(x) FROM (SELECT cr.region_code, count(DISTINCT m.id) FROM m JOIN event_countries ec ON ec.event_id = m.id
-        JOIN country_regions cr ON cr.country_code = ec.country_code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION' GROUP BY 1) x),
+    'regions', (SELECT json_agg(x) FROM (SELECT cr.region_code, count(DISTINCT m.id) FROM m CROSS JOIN unnest(m.countries) AS c(code)
+        JOIN country_regions cr ON cr.country_code = c.code JOIN regions r ON r.code = cr.region_code AND r.scheme = 'UN_SUBREGION' GROUP BY 1) x),
     'topics', (SELECT json_agg(x) FROM (SELECT t.slug, count(*) FROM m JOIN event_topics et ON et.event_id = m.id JOIN topics t ON t.id = et.topic_id GROUP BY 1) x),
     'years', (SELECT json_agg(x) FROM (SELECT extract(year FROM m.start_date) AS year, count(*) FROM m GROUP BY 1) x)) AS result";
 
@@ -123,6 +126,7 @@ pub async fn peer_setup(database_url: &str) -> DatabaseConnection {
     sql(&db, PEER_TABLE).await;
     sql(&db, "CREATE UNIQUE INDEX IF NOT EXISTS bench_search_id ON bench_search (id)").await;
     sql(&db, "CREATE INDEX IF NOT EXISTS bench_search_tsv ON bench_search USING gin (tsv)").await;
+    sql(&db, "CREATE INDEX IF NOT EXISTS bench_search_countries ON bench_search USING gin (countries)").await;
     for statement in PEER_WORDS {
         sql(&db, statement).await;
     }
@@ -142,7 +146,7 @@ pub async fn peer_total(db: &DatabaseConnection, search: &Statement) -> i64 {
 /// [`PEER_SEARCH`] for one query of the mix; "words + filter" keeps Eastern Europe (143).
 pub fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statement {
     let region = if label.contains("filter") {
-        "AND s.id IN (SELECT ec.event_id FROM event_countries ec JOIN country_regions cr ON cr.country_code = ec.country_code WHERE cr.region_code = '143')"
+        "AND s.countries && ARRAY(SELECT country_code FROM country_regions WHERE region_code = '143')"
     } else {
         ""
     };
