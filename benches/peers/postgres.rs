@@ -15,7 +15,8 @@ async fn sql(db: &DatabaseConnection, text: &str) {
 /// event's `tsvector` over the fields Convene searches (title; subtitle and topics; description;
 /// organizer with the units above it, venue and countries: PostgreSQL has four weights), the
 /// start date its year facet counts, and the countries its region filter and facet read: those
-/// taking part and the venue's, as Convene's region filter and facet read them (API.md). Built once per database (`convene import` does not fill it).
+/// taking part and the venue's, as Convene's region filter and facet read them (API.md), kept
+/// as an array with a GIN index. Built once per database (`convene import` does not fill it).
 const PEER_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_search AS
     WITH RECURSIVE units AS (
         SELECT id, name::text AS path FROM organizers WHERE parent_id IS NULL
