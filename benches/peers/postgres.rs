@@ -144,16 +144,23 @@ pub async fn peer_total(db: &DatabaseConnection, search: &Statement) -> i64 {
     result["total"].as_i64().expect("a total")
 }
 
-/// [`PEER_SEARCH`] for one query of the mix; "words + filter" keeps Eastern Europe (143).
-pub fn peer_search(db: &DatabaseConnection, label: &str, text: &str) -> Statement {
-    let region = if label.contains("filter") {
-        "AND s.countries && ARRAY(SELECT country_code FROM country_regions WHERE region_code = '143')"
-    } else {
-        ""
-    };
+/// [`PEER_SEARCH`] for one query of the mix, kept to the events of `region` (taking part or
+/// hosting, as Convene's region filter) when one is given.
+pub fn peer_search(db: &DatabaseConnection, text: &str, region: Option<&str>) -> Statement {
     let (query, mut values) = peer_tsquery(text);
     values.insert(0, text.into());
-    let sql = PEER_SEARCH.replace("{query}", &query).replace("{corrected}", PEER_CORRECTED).replace("{region}", region);
+    let region = match region {
+        Some(code) => {
+            values.push(code.into());
+            format!(
+                "AND s.countries && ARRAY(SELECT country_code FROM country_regions WHERE region_code = ${})",
+                values.len()
+            )
+        }
+        None => String::new(),
+    };
+    let sql =
+        PEER_SEARCH.replace("{query}", &query).replace("{corrected}", PEER_CORRECTED).replace("{region}", &region);
     Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
