@@ -1,8 +1,8 @@
 //! Imports of many small batches, which PostgreSQL writes two at a time: later lines win over
 //! earlier ones in other batches, the change log follows the input's order (also around a batch
-//! of bad lines only), and rows one batch inserts serve the next without duplicates or dangling
-//! references. SQLite writes the same
-//! inputs one batch at a time and must give the same catalogue.
+//! of bad lines only), new events are numbered in input order, and rows one batch inserts serve
+//! the next without duplicates or dangling references. SQLite writes the same inputs one batch
+//! at a time and must give the same catalogue.
 
 use serde_json::{json, Value};
 
@@ -106,3 +106,27 @@ async fn a_batch_of_only_bad_lines_between_good_ones_keeps_the_order(db: &TestDb
     assert_eq!(urls, ["mixed:1", "mixed:2", "mixed:5", "mixed:6"]);
 }
 db_test!(a_batch_of_only_bad_lines_between_good_ones_keeps_the_order);
+
+async fn new_events_are_numbered_in_input_order(db: &TestDb) {
+    let catalog = db.catalog().await;
+    // Batches in flight together insert their new events at the same time; their ids (and so
+    // `convene export`, which writes in id order) must still follow the input.
+    let line = |n: usize| {
+        format!(
+            r#"{{"source_url": "numbered:{n:03}", "title": "Event {n:03}", "description": "{}"}}"#,
+            "words ".repeat(n % 50)
+        )
+    };
+    let lines: Vec<String> = (0..300).map(line).collect();
+    import_in_batches(&catalog, &lines, 16).await;
+    let mut exported = Vec::new();
+    catalog.export(&mut exported).await.expect("export runs");
+    let urls: Vec<String> = String::from_utf8(exported)
+        .unwrap()
+        .lines()
+        .map(|record| serde_json::from_str::<Value>(record).unwrap()["source_url"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (0..300).map(|n| format!("numbered:{n:03}")).collect();
+    assert_eq!(urls, expected, "export follows the input's order");
+}
+db_test!(new_events_are_numbered_in_input_order);

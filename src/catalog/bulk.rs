@@ -76,7 +76,8 @@ pub async fn write_batch(
 ) -> Result<BatchWritten, CatalogError> {
     let mut referenced = Referenced::begin(txn, checks).await?;
     write_taxonomy(txn, cache, events, referenced.as_mut()).await?;
-    let written = write_events(txn, cache, events, keep_stored, referenced).await?;
+    let stored = stored_ids(txn, events).await?;
+    let written = write_events(txn, cache, events, &stored, None, keep_stored, referenced).await?;
     record_changes(txn, written).await
 }
 
@@ -150,16 +151,12 @@ pub(super) async fn write_taxonomy(
     Ok(())
 }
 
-/// Inserts or updates the events and replaces their links; every taxonomy row they name must
-/// be in `cache` ([`write_taxonomy`]).
-pub(super) async fn write_events(
+/// The id of each event of the batch that is stored already (by `source_url`, else by slug),
+/// in input order; `None` for the new ones.
+pub(super) async fn stored_ids(
     txn: &DatabaseTransaction,
-    cache: &WriteCache,
     events: &[ResolvedEvent],
-    keep_stored: bool,
-    mut referenced: Option<Referenced>,
-) -> Result<EventsWritten, CatalogError> {
-    // Which events exist already.
+) -> Result<Vec<Option<i64>>, CatalogError> {
     let mut existing: HashMap<String, i64> = HashMap::new();
     for (column, values) in [
         ("source_url", events.iter().filter_map(|event| event.source_url.clone()).collect::<Vec<_>>()),
@@ -185,7 +182,21 @@ pub(super) async fn write_events(
         (None, Some(slug)) => existing.get(&format!("slug:{slug}")).copied(),
         (None, None) => None,
     };
+    Ok(events.iter().map(existing_id).collect())
+}
 
+/// Inserts or updates the events and replaces their links; every taxonomy row they name must
+/// be in `cache` ([`write_taxonomy`]) and `stored` is [`stored_ids`]. The new events take the
+/// ids in `new_ids` (one each, in input order) when given, else the table's next ones.
+pub(super) async fn write_events(
+    txn: &DatabaseTransaction,
+    cache: &WriteCache,
+    events: &[ResolvedEvent],
+    stored: &[Option<i64>],
+    new_ids: Option<&[i64]>,
+    keep_stored: bool,
+    mut referenced: Option<Referenced>,
+) -> Result<EventsWritten, CatalogError> {
     // In microseconds, as PostgreSQL keeps it: the rows handed to the index are what a read
     // of the database would give.
     let now = Utc::now().trunc_subsecs(6);
@@ -220,7 +231,7 @@ pub(super) async fn write_events(
             ("venue_id", venue_id.into()),
             ("updated_at", now.into()),
         ];
-        match existing_id(event) {
+        match stored[position] {
             Some(id) => {
                 let mut update = Query::update();
                 update.table("events").and_where(Expr::col("id").eq(id));
@@ -238,7 +249,13 @@ pub(super) async fn write_events(
             }
             None => {
                 let slug = event.slug.clone().unwrap_or_else(|| new_slug(event));
-                let mut values: Vec<Value> = fields.into_iter().map(|(_, value)| value).collect();
+                let mut values: Vec<Value> = Vec::with_capacity(fields.len() + 3);
+                if let Some(ids) = new_ids {
+                    let id =
+                        *ids.get(new_rows.len()).ok_or_else(|| CatalogError::Internal("too few event ids".into()))?;
+                    values.push(id.into());
+                }
+                values.extend(fields.into_iter().map(|(_, value)| value));
                 values.push(slug.clone().into());
                 values.push(now.into());
                 new_events.push((position, slug));
@@ -246,25 +263,24 @@ pub(super) async fn write_events(
             }
         }
     }
-    let insert = Insert {
-        table: "events",
-        columns: &[
-            "title",
-            "subtitle",
-            "description",
-            "event_type",
-            "start_date",
-            "end_date",
-            "added_on",
-            "source_url",
-            "organizer_id",
-            "venue_id",
-            "updated_at",
-            "slug",
-            "created_at",
-        ],
-        tail: "RETURNING \"id\", \"slug\"",
-    };
+    const COLUMNS: [&str; 14] = [
+        "id",
+        "title",
+        "subtitle",
+        "description",
+        "event_type",
+        "start_date",
+        "end_date",
+        "added_on",
+        "source_url",
+        "organizer_id",
+        "venue_id",
+        "updated_at",
+        "slug",
+        "created_at",
+    ];
+    let columns = if new_ids.is_some() { &COLUMNS[..] } else { &COLUMNS[1..] };
+    let insert = Insert { table: "events", columns, tail: "RETURNING \"id\", \"slug\"" };
     for (held, statement) in insert.statements(txn.get_database_backend(), new_rows) {
         let mut ids: HashMap<String, i64> = HashMap::new();
         for row in txn.query_all_raw(statement).await? {

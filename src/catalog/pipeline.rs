@@ -3,6 +3,9 @@
 //! and the index's overlap instead of taking turns. The change log stays in input order: a
 //! batch checks its references, takes its change numbers and commits only once the batch
 //! before it has committed ([`Turn`]), so followers never see a later batch's changes first.
+//! The events' ids follow the input too: a batch takes its new events' ids from the sequence
+//! once the batch before has taken its own, and inserts its events with them, so two batches
+//! inserting at once do not interleave their numbers (`convene export` writes in id order).
 //!
 //! Only where batches check their own references ([`ReferenceChecks::PerBatch`]): a batch may
 //! name an organizer, venue, topic or audience the batch before it inserted and has not
@@ -19,7 +22,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use tokio::sync::{watch, Mutex, RwLock};
 
 use super::error::CatalogError;
@@ -56,53 +59,84 @@ pub struct Pipeline {
     writers: RwLock<()>,
 }
 
+/// Where a batch is, as the batch after it sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Progress {
+    /// The number of the attempt `stage` belongs to, so a batch that started beside one
+    /// attempt of the batch before does not commit after another.
+    attempt: u32,
+    stage: Stage,
+    /// The batch has taken its new events' ids, or takes none in turn.
+    numbered: bool,
+}
+
 /// What a batch watches of the batch before it.
-/// Each stage comes with the number of the attempt it belongs to, so a batch that started
-/// beside one attempt of the batch before does not commit after another.
 #[derive(Debug)]
-pub struct Turn(watch::Receiver<(u32, Stage)>);
+pub struct Turn(watch::Receiver<Progress>);
 
 /// What a batch tells the batch after it.
 #[derive(Debug)]
-pub struct TurnSignal(watch::Sender<(u32, Stage)>);
+pub struct TurnSignal(watch::Sender<Progress>);
 
 /// A batch's signal and the turn the next batch watches.
 pub fn turn() -> (TurnSignal, Turn) {
-    let (sender, receiver) = watch::channel((0, Stage::Writing));
+    let (sender, receiver) = watch::channel(Progress { attempt: 0, stage: Stage::Writing, numbered: false });
     (TurnSignal(sender), Turn(receiver))
 }
 
 impl TurnSignal {
     fn set(&self, stage: Stage) {
-        self.0.send_modify(|(_, current)| *current = stage);
+        self.0.send_modify(|progress| progress.stage = stage);
+    }
+
+    /// The batch after may take its new events' ids.
+    fn numbered(&self) {
+        self.0.send_if_modified(|progress| !std::mem::replace(&mut progress.numbered, true));
     }
 
     /// A new attempt at the fast path begins.
     fn retry(&self) {
-        self.0.send_modify(|(attempt, stage)| (*attempt, *stage) = (*attempt + 1, Stage::Writing));
+        self.0.send_modify(|progress| (progress.attempt, progress.stage) = (progress.attempt + 1, Stage::Writing));
     }
 }
 
 impl Turn {
     /// The attempt of the batch before that is under way.
     fn attempt(&self) -> u32 {
-        self.0.borrow().0
+        self.0.borrow().attempt
+    }
+
+    /// Waits until the batch before has taken its new events' ids, or no longer writes in
+    /// turn (what it takes then comes after this batch's).
+    async fn numbered(&mut self) -> Result<(), CatalogError> {
+        let ready = |progress: &Progress| progress.numbered || progress.stage != Stage::Writing;
+        self.0.wait_for(ready).await.map(|_| ()).map_err(|_| stopped())
     }
 
     /// Waits until that attempt of the batch before has committed (`true`) or was given up.
     async fn committed(&mut self, attempt: u32) -> Result<bool, CatalogError> {
         let current = self
             .0
-            .wait_for(|(current, stage)| *current != attempt || *stage != Stage::Writing)
+            .wait_for(|progress| progress.attempt != attempt || progress.stage != Stage::Writing)
             .await
             .map_err(|_| stopped())?;
-        Ok(*current == (attempt, Stage::Done))
+        Ok((current.attempt, current.stage) == (attempt, Stage::Done))
     }
 
     /// Waits until the batch before has committed, by either path.
     async fn done(&mut self) -> Result<(), CatalogError> {
-        self.0.wait_for(|(_, stage)| *stage == Stage::Done).await.map(|_| ()).map_err(|_| stopped())
+        self.0.wait_for(|progress| progress.stage == Stage::Done).await.map(|_| ()).map_err(|_| stopped())
     }
+}
+
+/// Takes `count` ids from the events' sequence, ascending (other writers may take some between
+/// them). A transaction that rolls back leaves them unused, and nobody else is given them.
+async fn take_ids(txn: &DatabaseTransaction, count: usize) -> Result<Vec<i64>, CatalogError> {
+    let sql = "SELECT nextval(s.seq) AS id FROM (SELECT pg_get_serial_sequence('events', 'id')::regclass AS seq) s, \
+        generate_series(1, $1) ORDER BY 1";
+    let rows =
+        txn.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, [(count as i64).into()])).await?;
+    rows.iter().map(|row| row.try_get("", "id").map_err(CatalogError::from)).collect()
 }
 
 /// The batch before stopped without committing: the import is failing.
@@ -130,6 +164,7 @@ impl Catalog {
         let (mut report, lines, events) = self.resolve_records(records);
         if events.is_empty() {
             // Nothing to write: the batch after only waits for the one before.
+            signal.numbered();
             if let Some(previous) = previous.as_mut() {
                 previous.done().await?;
             }
@@ -138,7 +173,10 @@ impl Catalog {
             return Ok(report);
         }
         if bulk::eligible(&events) {
-            let mut outcome = self.fast_path_in_turn(&pipeline, &pipeline.cache, &events, previous.as_mut()).await;
+            // The new events' ids, taken in turn by the first attempt and kept by a second.
+            let mut ids = Vec::new();
+            let mut outcome =
+                self.fast_path_in_turn(&pipeline, &pipeline.cache, &events, previous.as_mut(), &signal, &mut ids).await;
             if !matches!(outcome, Ok(Some(_))) {
                 if let Some(mut previous) = previous.take() {
                     // Written beside the batch before, which did not commit in turn or wrote the
@@ -150,7 +188,7 @@ impl Catalog {
                     // after it (else a redo would make every later batch redo too).
                     signal.retry();
                     let own = Mutex::default();
-                    outcome = self.fast_path_in_turn(&pipeline, &own, &events, None).await;
+                    outcome = self.fast_path_in_turn(&pipeline, &own, &events, None, &signal, &mut ids).await;
                     if matches!(outcome, Ok(Some(_))) {
                         // What it learnt serves the batches after it.
                         pipeline.cache.lock().await.absorb(own.into_inner());
@@ -204,11 +242,13 @@ impl Catalog {
         cache: &Mutex<WriteCache>,
         events: &[ResolvedEvent],
         previous: Option<&mut Turn>,
+        signal: &TurnSignal,
+        ids: &mut Vec<i64>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         let _writing = pipeline.writers.read().await;
         let txn = self.db.begin().await?;
         let mut learnt = Vec::new();
-        let outcome = self.write_in_turn(&txn, cache, events, previous, &mut learnt).await;
+        let outcome = self.write_in_turn(&txn, cache, events, (previous, signal), ids, &mut learnt).await;
         let outcome = match outcome {
             Ok(Some(written)) => txn.commit().await.map(|()| Some(written)).map_err(CatalogError::from),
             Ok(None) => txn.rollback().await.map(|()| None).map_err(CatalogError::from),
@@ -227,14 +267,16 @@ impl Catalog {
 
     /// Everything of [`Self::fast_path_in_turn`] but the commit: the taxonomy (under the
     /// cache's lock, so batches learn each other's rows in order; the keys this batch learnt go
-    /// to `learnt`), the events and their links, then, once the batch before has committed,
-    /// the reference check and the changes.
+    /// to `learnt`), the new events' ids once the batch before has taken its own (kept in
+    /// `ids` for a second attempt), the events and their links, then, once the batch before
+    /// has committed, the reference check and the changes.
     async fn write_in_turn(
         &self,
         txn: &DatabaseTransaction,
         cache: &Mutex<WriteCache>,
         events: &[ResolvedEvent],
-        previous: Option<&mut Turn>,
+        (mut previous, signal): (Option<&mut Turn>, &TurnSignal),
+        ids: &mut Vec<i64>,
         learnt: &mut Vec<(&'static str, String)>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")).await?;
@@ -248,7 +290,19 @@ impl Catalog {
             written?;
             cache.clone()
         };
-        let written = bulk::write_events(txn, &known, events, self.handoff.is_some(), referenced).await?;
+        let stored = bulk::stored_ids(txn, events).await?;
+        let new = stored.iter().filter(|id| id.is_none()).count();
+        // A second attempt may find more new events than the first (another writer deleted
+        // one meanwhile): those take ids out of turn.
+        if ids.len() < new {
+            if let Some(previous) = previous.as_mut() {
+                previous.numbered().await?;
+            }
+            ids.extend(take_ids(txn, new - ids.len()).await?);
+        }
+        signal.numbered();
+        let written =
+            bulk::write_events(txn, &known, events, &stored, Some(ids), self.handoff.is_some(), referenced).await?;
         if let (Some(previous), Some(attempt)) = (previous, attempt) {
             if !previous.committed(attempt).await? {
                 return Ok(None);
