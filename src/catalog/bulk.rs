@@ -280,14 +280,19 @@ pub(super) async fn write_events(
         "created_at",
     ];
     let columns = if new_ids.is_some() { &COLUMNS[..] } else { &COLUMNS[1..] };
-    let insert = Insert { table: "events", columns, tail: "RETURNING \"id\", \"slug\"" };
+    // Ids given are not read back.
+    let tail = if new_ids.is_some() { "" } else { "RETURNING \"id\", \"slug\"" };
+    let insert = Insert { table: "events", columns, tail };
     for (held, statement) in insert.statements(txn.get_database_backend(), new_rows) {
         let mut ids: HashMap<String, i64> = HashMap::new();
         for row in txn.query_all_raw(statement).await? {
             ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
         }
-        for (position, slug) in &new_events[held] {
-            let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
+        for (new, (position, slug)) in new_events[held.clone()].iter().enumerate() {
+            let id = match new_ids {
+                Some(given) => given[held.start + new],
+                None => *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?,
+            };
             results[*position] = Some((id, ChangeKind::Created));
             kept[*position] = Some((slug.clone(), now));
         }
