@@ -14,11 +14,12 @@
 //!
 //! A batch whose fast path does not commit beside its predecessor's (the predecessor fell back,
 //! or both wrote the same rows) rolls back, waits for the predecessor to finish and writes its
-//! fast path again. A batch whose fast path fails alone is written record by record, as in a
-//! sequential import, while no fast path runs ([`Pipeline`]). Fast-path transactions give up on
-//! any lock held longer than [`LOCK_TIMEOUT`] (two batches writing the same event wait for each
-//! other), below PostgreSQL's deadlock check: the later batch is then written after the
-//! earlier, so a later line still wins.
+//! fast path again, with the ids it took. A batch whose fast path fails alone is written record
+//! by record, as in a sequential import (its new events take the table's next ids then), while
+//! no fast path runs ([`Pipeline`]). Fast-path transactions give up on any lock held longer
+//! than [`LOCK_TIMEOUT`] (two batches writing the same event wait for each other), below
+//! PostgreSQL's deadlock check: the later batch is then written after the earlier, so a later
+//! line still wins.
 
 use std::sync::Arc;
 
