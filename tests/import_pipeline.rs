@@ -110,7 +110,8 @@ db_test!(a_batch_of_only_bad_lines_between_good_ones_keeps_the_order);
 async fn new_events_are_numbered_in_input_order(db: &TestDb) {
     let catalog = db.catalog().await;
     // Batches in flight together insert their new events at the same time; their ids (and so
-    // `convene export`, which writes in id order) must still follow the input.
+    // `convene export`, which writes in id order) must still follow the input. Descriptions of
+    // many lengths vary how long each batch takes to write.
     let line = |n: usize| {
         format!(
             r#"{{"source_url": "numbered:{n:03}", "title": "Event {n:03}", "description": "{}"}}"#,
