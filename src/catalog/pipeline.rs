@@ -61,7 +61,7 @@ pub struct Pipeline {
 }
 
 /// Where a batch is, as the batch after it sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct Progress {
     /// The number of the attempt `stage` belongs to, so a batch that started beside one
     /// attempt of the batch before does not commit after another.

@@ -115,8 +115,8 @@ pub(super) async fn write_events(
     let mut results: Vec<Option<(i64, ChangeKind)>> = vec![None; events.len()];
     // Each event's slug and creation time as stored, for the rows handed to the index.
     let mut kept: Vec<Option<(String, DateTime<Utc>)>> = vec![None; events.len()];
-    // Each new event's position and slug, and its row's values.
-    let mut new_events: Vec<(usize, String)> = Vec::new();
+    // Each new event's position, slug and given id, and its row's values.
+    let mut new_events: Vec<(usize, String, Option<i64>)> = Vec::new();
     let mut new_rows: Vec<Vec<Value>> = Vec::new();
     let mut owners: Vec<(Option<i64>, Option<i64>)> = Vec::with_capacity(events.len());
     for (position, event) in events.iter().enumerate() {
@@ -161,16 +161,14 @@ pub(super) async fn write_events(
             }
             None => {
                 let slug = event.slug.clone().unwrap_or_else(|| new_slug(event));
+                let too_few = || CatalogError::Internal("too few event ids".into());
+                let given = new_ids.map(|ids| ids.get(new_rows.len()).copied().ok_or_else(too_few)).transpose()?;
                 let mut values: Vec<Value> = Vec::with_capacity(fields.len() + 3);
-                if let Some(ids) = new_ids {
-                    let id =
-                        *ids.get(new_rows.len()).ok_or_else(|| CatalogError::Internal("too few event ids".into()))?;
-                    values.push(id.into());
-                }
+                values.extend(given.map(Value::from));
                 values.extend(fields.into_iter().map(|(_, value)| value));
                 values.push(slug.clone().into());
                 values.push(now.into());
-                new_events.push((position, slug));
+                new_events.push((position, slug, given));
                 new_rows.push(values);
             }
         }
@@ -200,9 +198,9 @@ pub(super) async fn write_events(
         for row in txn.query_all_raw(statement).await? {
             ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
         }
-        for (new, (position, slug)) in new_events[held.clone()].iter().enumerate() {
-            let id = match new_ids {
-                Some(given) => given[held.start + new],
+        for (position, slug, given) in &new_events[held] {
+            let id = match given {
+                Some(id) => *id,
                 None => *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?,
             };
             results[*position] = Some((id, ChangeKind::Created));
