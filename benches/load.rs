@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench load -- BASE_URL EDITOR_TOKEN [DATABASE_URL [POSTGRAPHILE_URL]]` prints
 //! Markdown table rows; `benches/run.sh` starts the servers, runs this and writes BENCHMARKS.md.
+//! `BENCH_ONLY` runs some parts of the load only, `BENCH_QUERIES` some searches of the mix and
+//! `BENCH_REQUESTS` sets how many of each search and eventStats request (`benches/profile.sh`
+//! records the server under them).
 
 use std::time::{Duration, Instant};
 
@@ -150,13 +153,18 @@ const SEARCHES: usize = 200;
 /// (`postgraphile::rows`).
 async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&DatabaseConnection>) {
     let mut peer_rows = Vec::new();
-    for (label, text) in QUERIES {
+    let searches = requests(SEARCHES);
+    // `BENCH_QUERIES` keeps the queries whose label holds one of its comma-separated words.
+    let kept = std::env::var("BENCH_QUERIES").ok();
+    let wanted =
+        |label: &str| kept.as_deref().is_none_or(|kept| kept.split(',').any(|word| label.contains(word.trim())));
+    for (label, text) in QUERIES.into_iter().filter(|(label, _)| wanted(label)) {
         // "words + filter" keeps Eastern Europe, on both sides.
         let region = label.contains("filter").then_some("143");
         let filter = region.map_or(Value::Null, |code| json!({ "regions": [code] }));
         let convene = || post(client, base, None, json!({"query": SEARCH, "variables": {"q": text, "filter": filter}}));
         let ((p50, p99), peer_times) = match peer {
-            None => (sequential(SEARCHES, convene).await, None),
+            None => (sequential(searches, convene).await, None),
             Some(db) => {
                 let statement = peer_search(db, text, region);
                 let found = (
@@ -176,7 +184,7 @@ async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&Databas
                 let postgres = || async {
                     db.query_one_raw(statement.clone()).await.expect("SQL runs").expect("one row");
                 };
-                let [convene, postgres] = alternating((SEARCHES, 30), convene, postgres).await;
+                let [convene, postgres] = alternating((searches, 30), convene, postgres).await;
                 (convene, Some((postgres, found)))
             }
         };
@@ -240,7 +248,7 @@ async fn frontend_load(base: &str, concurrency: usize, seconds: u64) {
 
 async fn stats_rows(client: &reqwest::Client, base: &str) {
     let body = json!({"query": "{ eventStats(groupBy: [REGION, YEAR]) { total buckets { count keys { key } } } }"});
-    let (p50, p99) = sequential(30, || async {
+    let (p50, p99) = sequential(requests(30), || async {
         post(client, base, None, body.clone()).await;
     })
     .await;
@@ -290,14 +298,35 @@ async fn main() {
         Some(database_url) => Some(peer_setup(database_url).await),
         None => None,
     };
-    search_rows(&client, &base, fts_peer.as_ref()).await;
-    stats_rows(&client, &base).await;
-    frontend_load(&base, 16, 10).await;
-    freshness(&client, &base, &token).await;
-    if let Some(peer) = arguments.get(3).filter(|url| !url.is_empty()) {
+    if runs("search") {
+        search_rows(&client, &base, fts_peer.as_ref()).await;
+    }
+    if runs("stats") {
+        stats_rows(&client, &base).await;
+    }
+    if runs("frontend") {
+        frontend_load(&base, 16, 10).await;
+    }
+    if runs("freshness") {
+        freshness(&client, &base, &token).await;
+    }
+    if let Some(peer) = arguments.get(3).filter(|url| !url.is_empty() && runs("postgraphile")) {
         postgraphile::rows(&base, peer).await;
     }
-    if let Some(db) = &fts_peer {
+    if let Some(db) = fts_peer.as_ref().filter(|_| runs("group-by")) {
         group_by_row(db).await;
     }
+}
+
+/// How many of each timed request to send: `default`, or `BENCH_REQUESTS` (a profile wants
+/// seconds of them).
+fn requests(default: usize) -> usize {
+    std::env::var("BENCH_REQUESTS").ok().and_then(|count| count.parse().ok()).unwrap_or(default)
+}
+
+/// Whether this part of the load runs: all of them, or those `BENCH_ONLY` names (a comma-separated
+/// list of `search`, `stats`, `frontend`, `freshness`, `postgraphile` and `group-by`), so that
+/// `benches/profile.sh` can record the server under one kind of request.
+fn runs(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|name| name.trim() == part))
 }

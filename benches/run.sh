@@ -23,23 +23,14 @@ if [ "${1:-}" = "--smoke" ]; then
   smoke_rounds=2
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000)
-admin_url=${CONVENE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+source benches/common.sh
 
 cargo_flags=()
 [ "$profile" = release ] && cargo_flags=(--release)
 # A full run records a difference between Convene's and PostGraphile's answers as a row of the
 # results; the smoke run (CI) fails on it.
 [ "$profile" = release ] && export BENCH_TOLERATE_DIFFERENCES=1
-cargo build "${cargo_flags[@]}" --bin convene
-executables=$(cargo build "${cargo_flags[@]}" --benches --message-format=json |
-  python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and "bench" in m["target"]["kind"]:
-        print(m["target"]["name"], m["executable"])')
-engine=$(echo "$executables" | awk '$1=="engine"{print $2}')
-load=$(echo "$executables" | awk '$1=="load"{print $2}')
-convene=target/$profile/convene
+build_binaries "${cargo_flags[@]}"
 
 # The PostGraphile peer's npm packages, Node 22 among them (PostGraphile 5 needs it).
 peers=benches/peers
@@ -76,17 +67,6 @@ fi
   echo "Written by \`benches/run.sh ${*:-}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $profile build of $revision."
   echo "The machine is shared: compare rows of one run, not runs."
 } > "$report"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# Statements on the administrative database, without the notices of `IF EXISTS`.
-admin_psql() { PGOPTIONS='-c client_min_messages=warning' psql "$admin_url" -q "$@"; }
-
-# A new PostgreSQL database for one import; prints its URL.
-new_database() {
-  admin_psql -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
-  echo "${admin_url%/*}/$1"
-}
 
 # Writes out what earlier steps left dirty in the page cache (the events file, a kept SQLite
 # database, an index), so the kernel's writeback of one step's files does not run during, and
@@ -190,7 +170,7 @@ for events in "${sizes[@]}"; do
     started=$(date +%s.%N)
     "$convene" "${flags[@]}" serve --no-sample --rate-limit 0 --bind "127.0.0.1:$port" &
     server_pid=$!
-    until curl -fs "http://127.0.0.1:$port/readyz" > /dev/null; do sleep 0.05; done
+    wait_ready "$port" "$server_pid"
     ready_seconds=$(python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')")
     peer_url=""
     if [ "$backend" = postgres ]; then
