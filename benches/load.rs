@@ -158,7 +158,9 @@ async fn search_rows(client: &reqwest::Client, base: &str, peer: Option<&Databas
     let kept = std::env::var("BENCH_QUERIES").ok();
     let wanted =
         |label: &str| kept.as_deref().is_none_or(|kept| kept.split(',').any(|word| label.contains(word.trim())));
-    for (label, text) in QUERIES.into_iter().filter(|(label, _)| wanted(label)) {
+    let queries: Vec<_> = QUERIES.into_iter().filter(|(label, _)| wanted(label)).collect();
+    assert!(!queries.is_empty(), "BENCH_QUERIES={kept:?} names no query of the mix: {QUERIES:?}");
+    for (label, text) in queries {
         // "words + filter" keeps Eastern Europe, on both sides.
         let region = label.contains("filter").then_some("143");
         let filter = region.map_or(Value::Null, |code| json!({ "regions": [code] }));
@@ -324,9 +326,17 @@ fn requests(default: usize) -> usize {
     std::env::var("BENCH_REQUESTS").ok().and_then(|count| count.parse().ok()).unwrap_or(default)
 }
 
+/// The parts of the load, in the order they run.
+const PARTS: [&str; 6] = ["search", "stats", "frontend", "freshness", "postgraphile", "group-by"];
+
 /// Whether this part of the load runs: all of them, or those `BENCH_ONLY` names (a comma-separated
-/// list of `search`, `stats`, `frontend`, `freshness`, `postgraphile` and `group-by`), so that
-/// `benches/profile.sh` can record the server under one kind of request.
+/// list of [`PARTS`]), so that `benches/profile.sh` can record the server under one kind of
+/// request. A name that is no part stops the load rather than run nothing.
 fn runs(part: &str) -> bool {
-    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|name| name.trim() == part))
+    let Ok(only) = std::env::var("BENCH_ONLY") else { return true };
+    let names: Vec<&str> = only.split(',').map(str::trim).collect();
+    if let Some(unknown) = names.iter().find(|name| !PARTS.contains(name)) {
+        panic!("BENCH_ONLY names {unknown:?}, which is no part of the load: {PARTS:?}");
+    }
+    names.contains(&part)
 }
