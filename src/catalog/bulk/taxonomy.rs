@@ -13,7 +13,8 @@ use crate::catalog::references::Referenced;
 use crate::catalog::resolve::ResolvedEvent;
 use crate::catalog::write::{organizer_path_key, venue_key, WriteCache};
 
-/// Inserts missing rows keyed by a unique text column and returns the ids of all `keys`.
+/// Inserts the rows whose key (a unique text column) `cache` does not know yet, and learns the
+/// ids of those keys into `cache`.
 async fn ensure_keys(
     txn: &DatabaseTransaction,
     cache: &mut WriteCache,
