@@ -1,13 +1,14 @@
 //! Imports of many small batches, which PostgreSQL writes two at a time: later lines win over
 //! earlier ones in other batches, the change log follows the input's order (also around a batch
-//! of bad lines only), new events are numbered in input order, and rows one batch inserts serve
-//! the next without duplicates or dangling references. SQLite writes the same inputs one batch
-//! at a time and must give the same catalogue.
+//! of bad lines only), new events are numbered in input order, rows one batch inserts serve
+//! the next without duplicates or dangling references, and every value is stored as given
+//! (PostgreSQL loads the batches with `COPY`). SQLite writes the same inputs one batch at a
+//! time and must give the same catalogue.
 
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::support::{query, schema, sql_rows as rows, TestDb};
+use crate::support::{query, schema, sql_rows as rows, TestDb, SEED_EVENT};
 
 async fn import_in_batches(catalog: &convene::catalog::Catalog, lines: &[String], batch: usize) {
     let report =
@@ -131,3 +132,66 @@ async fn new_events_are_numbered_in_input_order(db: &TestDb) {
     assert_eq!(urls, expected, "export follows the input's order");
 }
 db_test!(new_events_are_numbered_in_input_order);
+
+async fn every_value_of_a_clean_import_is_stored_as_given_without_falling_back(db: &TestDb) {
+    let catalog = db.catalog().await;
+    // Text holding `COPY`'s separators and escapes, values left out, and dates either side of
+    // PostgreSQL's epoch (2000-01-01), from which its binary dates count.
+    let variants = [
+        ("tab\tand\nnewline\r\nand a backslash \\N", Some("sub\\title"), "1999-12-31", "2000-01-01"),
+        ("Genève – Zürich «ß» 東京 🎉", None, "2000-01-01", "2000-01-02"),
+        ("'quotes' \"double\" and $1 ; DROP TABLE events", Some(""), "1975-06-30", "2031-02-28"),
+        ("plain", Some("plain subtitle"), "2009-11-23", "2009-11-24"),
+        ("no description", None, "2024-02-29", "2024-03-01"),
+    ];
+    let seed: Value = serde_json::from_str(SEED_EVENT.trim()).unwrap();
+    let records: Vec<Value> = variants
+        .iter()
+        .enumerate()
+        .map(|(n, (title, subtitle, start, end))| {
+            let mut record = seed.clone();
+            record["source_url"] = json!(format!("copy:{n}"));
+            record["title"] = json!(title);
+            record["subtitle"] = json!(subtitle);
+            record["start_date"] = json!(start);
+            record["end_date"] = json!(end);
+            if *title == "no description" {
+                record.as_object_mut().unwrap().remove("description");
+            }
+            record
+        })
+        .collect();
+    let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let report = convene::commands::import_lines(&catalog, lines.join("\n").as_bytes(), 2).await.expect("import runs");
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    assert_eq!(report.batches_one_by_one, 0, "every batch took the fast path");
+    let mut exported = Vec::new();
+    catalog.export(&mut exported).await.expect("export runs");
+    let exported: Vec<Value> =
+        String::from_utf8(exported).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(exported.len(), records.len());
+    for (stored, given) in exported.iter().zip(&records) {
+        for field in
+            ["source_url", "title", "subtitle", "description", "event_type", "start_date", "end_date", "added_on"]
+        {
+            let given = given.get(field).filter(|value| !value.is_null() && *value != "");
+            assert_eq!(
+                stored.get(field).filter(|value| !value.is_null()),
+                given,
+                "{field} of {}",
+                stored["source_url"]
+            );
+        }
+        let countries = |record: &Value| record["countries"].as_array().map_or(0, Vec::len);
+        assert_eq!(countries(stored), countries(given), "countries of {}", stored["source_url"]);
+    }
+    for row in rows(&catalog, "SELECT created_at, updated_at FROM events").await {
+        for column in ["created_at", "updated_at"] {
+            let time: chrono::DateTime<chrono::Utc> = row.try_get("", column).unwrap();
+            assert!(before <= time && time <= after, "{column} {time} is the import's time");
+        }
+    }
+}
+db_test!(every_value_of_a_clean_import_is_stored_as_given_without_falling_back);

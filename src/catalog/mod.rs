@@ -76,6 +76,9 @@ pub struct ImportReport {
     pub rejected: Vec<Rejection>,
     /// Ids of the events written, in input order.
     pub event_ids: Vec<i64>,
+    /// Batches written record by record instead of in a few statements: a record failed, the
+    /// batch names a row twice, or it waited too long for another writer's rows.
+    pub batches_one_by_one: u64,
 }
 
 impl ImportReport {
@@ -93,6 +96,7 @@ impl ImportReport {
         self.updated += other.updated;
         self.rejected.extend(other.rejected);
         self.event_ids.extend(other.event_ids);
+        self.batches_one_by_one += other.batches_one_by_one;
     }
 }
 
@@ -227,6 +231,7 @@ impl Catalog {
             false
         };
         if !written {
+            report.batches_one_by_one += u64::from(!events.is_empty());
             self.write_one_by_one(cache, lines.into_iter().zip(events).collect(), &mut report).await?;
         }
         self.announce().await;

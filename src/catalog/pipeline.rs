@@ -10,7 +10,8 @@
 //! Only where batches check their own references ([`ReferenceChecks::PerBatch`]): a batch may
 //! name an organizer, venue, topic or audience the batch before it inserted and has not
 //! committed yet (the import shares one [`WriteCache`]), which a per-row foreign-key check
-//! would refuse at once, while the batch's own check runs after that commit.
+//! would refuse at once, while the batch's own check runs after that commit. So a batch writes
+//! its taxonomy only after the batch before has written its own, never the reverse.
 //!
 //! A batch whose fast path does not commit beside its predecessor's (the predecessor fell back,
 //! or both wrote the same rows) rolls back, waits for the predecessor to finish and writes its
@@ -67,6 +68,8 @@ struct Progress {
     /// attempt of the batch before does not commit after another.
     attempt: u32,
     stage: Stage,
+    /// The batch has written its taxonomy rows and learnt their ids into the shared cache.
+    learnt: bool,
     /// The batch has taken its new events' ids, or takes none in turn.
     numbered: bool,
 }
@@ -81,7 +84,8 @@ pub struct TurnSignal(watch::Sender<Progress>);
 
 /// A batch's signal and the turn the next batch watches.
 pub fn turn() -> (TurnSignal, Turn) {
-    let (sender, receiver) = watch::channel(Progress { attempt: 0, stage: Stage::Writing, numbered: false });
+    let (sender, receiver) =
+        watch::channel(Progress { attempt: 0, stage: Stage::Writing, learnt: false, numbered: false });
     (TurnSignal(sender), Turn(receiver))
 }
 
@@ -90,9 +94,18 @@ impl TurnSignal {
         self.0.send_modify(|progress| progress.stage = stage);
     }
 
-    /// The batch after may take its new events' ids.
+    /// The batch after may write its taxonomy rows.
+    fn learnt(&self) {
+        self.0.send_if_modified(|progress| !std::mem::replace(&mut progress.learnt, true));
+    }
+
+    /// The batch after may take its new events' ids (and write its taxonomy rows).
     fn numbered(&self) {
-        self.0.send_if_modified(|progress| !std::mem::replace(&mut progress.numbered, true));
+        self.0.send_if_modified(|progress| {
+            let changed = !(progress.learnt && progress.numbered);
+            (progress.learnt, progress.numbered) = (true, true);
+            changed
+        });
     }
 
     /// A new attempt at the fast path begins.
@@ -105,6 +118,12 @@ impl Turn {
     /// The attempt of the batch before that is under way.
     fn attempt(&self) -> u32 {
         self.0.borrow().attempt
+    }
+
+    /// Waits until the batch before has learnt its taxonomy rows, or no longer writes in turn.
+    async fn learnt(&mut self) -> Result<(), CatalogError> {
+        let ready = |progress: &Progress| progress.learnt || progress.stage != Stage::Writing;
+        self.0.wait_for(ready).await.map(|_| ()).map_err(|_| stopped())
     }
 
     /// Waits until the batch before has taken its new events' ids, or no longer writes in
@@ -220,6 +239,7 @@ impl Catalog {
         }
         // Alone: the batch after this one sees it redoing, rolls back and waits for it.
         let alone = pipeline.writers.write().await;
+        report.batches_one_by_one += 1;
         // A cache of its own: the shared one may hold ids the batch after this one inserted and
         // has not committed, which the database's own checks on this path would refuse.
         self.write_one_by_one(&mut WriteCache::default(), lines.into_iter().zip(events).collect(), &mut report).await?;
@@ -266,9 +286,9 @@ impl Catalog {
         outcome
     }
 
-    /// Everything of [`Self::fast_path_in_turn`] but the commit: the taxonomy (under the
-    /// cache's lock, so batches learn each other's rows in order; the keys this batch learnt go
-    /// to `learnt`), the new events' ids once the batch before has taken its own (kept in
+    /// Everything of [`Self::fast_path_in_turn`] but the commit: the taxonomy once the batch
+    /// before has written its own (under the cache's lock; the keys this batch learnt go to
+    /// `learnt`), the new events' ids once the batch before has taken its own (kept in
     /// `ids` for a second attempt), the events and their links, then, once the batch before
     /// has committed, the reference check and the changes.
     async fn write_in_turn(
@@ -283,6 +303,14 @@ impl Catalog {
         txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")).await?;
         let attempt = previous.as_ref().map(|previous| previous.attempt());
         let mut referenced = Referenced::begin(txn, self.reference_checks).await?;
+        // The batch before writes its taxonomy first: this batch may then use the rows that
+        // one inserted, which it checks once that one has committed, and never the reverse.
+        // The batch before cannot wait for this one's commit, so it would refuse rows this one
+        // inserted first: a race that small batches lost, each loss writing a batch record by
+        // record.
+        if let Some(previous) = previous.as_mut() {
+            previous.learnt().await?;
+        }
         let known = {
             let mut cache = cache.lock().await;
             let mark = cache.mark();
@@ -291,6 +319,7 @@ impl Catalog {
             written?;
             cache.clone()
         };
+        signal.learnt();
         let stored = bulk::stored_ids(txn, events).await?;
         let new = stored.iter().filter(|id| id.is_none()).count();
         // A second attempt may find more new events than the first (another writer deleted

@@ -51,6 +51,7 @@ pub async fn import_file(global: &GlobalOptions, options: &ImportOptions) -> any
     crate::db::checkpoint(catalog.db()).await?;
     tracing::info!(
         events = report.imported + report.updated,
+        batches_one_by_one = report.batches_one_by_one,
         stored_seconds = stored.as_secs_f64(),
         searchable_seconds = started.elapsed().as_secs_f64(),
         "import finished"
