@@ -3,6 +3,7 @@
 //! GraphQL resolvers and CLI commands call [`Catalog`]; nothing outside this module builds SQL.
 
 pub mod bulk;
+pub mod copy;
 pub mod entity;
 pub mod error;
 pub mod export;

@@ -24,9 +24,10 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tokio::sync::{watch, Mutex, RwLock};
 
+use super::copy::CopyTransaction;
 use super::error::CatalogError;
 use super::references::{ReferenceChecks, Referenced};
 use super::resolve::ResolvedEvent;
@@ -151,7 +152,7 @@ impl Turn {
 
 /// Takes `count` ids from the events' sequence, ascending (other writers may take some between
 /// them). A transaction that rolls back leaves them unused, and nobody else is given them.
-async fn take_ids(txn: &DatabaseTransaction, count: usize) -> Result<Vec<i64>, CatalogError> {
+async fn take_ids(txn: &CopyTransaction, count: usize) -> Result<Vec<i64>, CatalogError> {
     let sql = "SELECT nextval(s.seq) AS id FROM (SELECT pg_get_serial_sequence('events', 'id')::regclass AS seq) s, \
         generate_series(1, $1) ORDER BY 1";
     let rows =
@@ -267,12 +268,12 @@ impl Catalog {
         ids: &mut Vec<i64>,
     ) -> Result<Option<bulk::BatchWritten>, CatalogError> {
         let _writing = pipeline.writers.read().await;
-        let txn = self.db.begin().await?;
+        let txn = CopyTransaction::begin(self.db.get_postgres_connection_pool()).await?;
         let mut learnt = Vec::new();
         let outcome = self.write_in_turn(&txn, cache, events, (previous, signal), ids, &mut learnt).await;
         let outcome = match outcome {
-            Ok(Some(written)) => txn.commit().await.map(|()| Some(written)).map_err(CatalogError::from),
-            Ok(None) => txn.rollback().await.map(|()| None).map_err(CatalogError::from),
+            Ok(Some(written)) => txn.commit().await.map(|()| Some(written)),
+            Ok(None) => txn.rollback().await.map(|()| None),
             Err(error) => {
                 txn.rollback().await?;
                 Err(error)
@@ -293,7 +294,7 @@ impl Catalog {
     /// has committed, the reference check and the changes.
     async fn write_in_turn(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &CopyTransaction,
         cache: &Mutex<WriteCache>,
         events: &[ResolvedEvent],
         (mut previous, signal): (Option<&mut Turn>, &TurnSignal),

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use super::error::CatalogError;
 use super::insert::MAX_PARAMETERS;
@@ -58,7 +58,7 @@ impl ReferenceChecks {
 /// Locks the rows of `table` whose `key_column` is one of `keys` (distinct) as a foreign-key
 /// check does (`FOR KEY SHARE`, held until the transaction ends); an error when any is missing.
 async fn lock_referenced(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     table: &'static str,
     key_column: &'static str,
     keys: Vec<Value>,
@@ -96,7 +96,7 @@ impl Referenced {
     /// per-row foreign-key triggers are off for the rest of the transaction, until
     /// [`Referenced::lock`]. `None` where the database checks each row.
     pub(super) async fn begin(
-        txn: &DatabaseTransaction,
+        txn: &impl ConnectionTrait,
         checks: ReferenceChecks,
     ) -> Result<Option<Self>, CatalogError> {
         if checks != ReferenceChecks::PerBatch {
@@ -133,7 +133,7 @@ impl Referenced {
 
     /// Turns the per-row triggers on again, then locks every row noted as foreign-key checks
     /// would; an error when any is gone.
-    pub(super) async fn lock(self, txn: &DatabaseTransaction) -> Result<(), CatalogError> {
+    pub(super) async fn lock(self, txn: &impl ConnectionTrait) -> Result<(), CatalogError> {
         txn.execute_unprepared("SET LOCAL session_replication_role = origin").await?;
         let ids = |set: BTreeSet<i64>| set.into_iter().map(Value::from).collect::<Vec<_>>();
         lock_referenced(txn, "organizers", "id", ids(self.organizers)).await?;

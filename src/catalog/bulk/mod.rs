@@ -9,6 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
+use super::copy::RowSink;
 use super::entity::event;
 use super::error::CatalogError;
 use super::handoff::StoredEvent;
@@ -66,7 +67,7 @@ pub(super) struct EventsWritten {
 /// The id of each event of the batch that is stored already (by `source_url`, else by slug),
 /// in input order; `None` for the new ones.
 pub(super) async fn stored_ids(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     events: &[ResolvedEvent],
 ) -> Result<Vec<Option<i64>>, CatalogError> {
     let mut existing: HashMap<String, i64> = HashMap::new();
@@ -101,7 +102,7 @@ pub(super) async fn stored_ids(
 /// be in `cache` ([`write_taxonomy`]) and `stored` is [`stored_ids`]. The new events take the
 /// ids in `new_ids` (one each, in input order) when given, else the table's next ones.
 pub(super) async fn write_events(
-    txn: &DatabaseTransaction,
+    txn: &impl RowSink,
     cache: &WriteCache,
     events: &[ResolvedEvent],
     stored: &[Option<i64>],
@@ -189,22 +190,25 @@ pub(super) async fn write_events(
         "slug",
         "created_at",
     ];
-    let columns = if new_ids.is_some() { &COLUMNS[..] } else { &COLUMNS[1..] };
-    // Ids given are not read back.
-    let tail = if new_ids.is_some() { "" } else { "RETURNING \"id\", \"slug\"" };
-    let insert = Insert { table: "events", columns, tail };
-    for (held, statement) in insert.statements(txn.get_database_backend(), new_rows) {
-        let mut ids: HashMap<String, i64> = HashMap::new();
-        for row in txn.query_all_raw(statement).await? {
-            ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
-        }
-        for (position, slug, given) in &new_events[held] {
-            let id = match given {
-                Some(id) => *id,
-                None => *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?,
-            };
-            results[*position] = Some((id, ChangeKind::Created));
+    if new_ids.is_some() {
+        // Ids given are not read back, so the rows may go the sink's fastest way (`COPY`).
+        txn.insert_rows("events", &COLUMNS, new_rows).await?;
+        for (position, slug, given) in &new_events {
+            results[*position] = Some((given.expect("an id given for each new event"), ChangeKind::Created));
             kept[*position] = Some((slug.clone(), now));
+        }
+    } else {
+        let insert = Insert { table: "events", columns: &COLUMNS[1..], tail: "RETURNING \"id\", \"slug\"" };
+        for (held, statement) in insert.statements(txn.get_database_backend(), new_rows) {
+            let mut ids: HashMap<String, i64> = HashMap::new();
+            for row in txn.query_all_raw(statement).await? {
+                ids.insert(row.try_get("", "slug")?, row.try_get("", "id")?);
+            }
+            for (position, slug, _) in &new_events[held] {
+                let id = *ids.get(slug).ok_or_else(|| CatalogError::NotFound(format!("inserted event {slug}")))?;
+                results[*position] = Some((id, ChangeKind::Created));
+                kept[*position] = Some((slug.clone(), now));
+            }
         }
     }
     let results: Vec<(i64, ChangeKind)> =
@@ -275,7 +279,7 @@ pub(super) async fn write_events(
         ("event_topics", ["event_id", "topic_id", "position"], topics),
         ("event_audiences", ["event_id", "audience_id", "position"], audiences),
     ] {
-        insert_rows(txn, table, &columns, rows).await?;
+        txn.insert_rows(table, &columns, rows).await?;
     }
     Ok(EventsWritten { results, stored, referenced })
 }
@@ -284,7 +288,7 @@ pub(super) async fn write_events(
 /// each event written. The change log's numbers are taken here, so a batch that must follow
 /// another calls this only once that one has committed.
 pub(super) async fn record_changes(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     written: EventsWritten,
 ) -> Result<BatchWritten, CatalogError> {
     let EventsWritten { results, stored, referenced } = written;
@@ -315,18 +319,4 @@ pub(super) async fn record_changes(
     let stored =
         stored.into_iter().filter_map(|event| Some((seqs.get(&event.id()).copied().flatten()?, event))).collect();
     Ok((results, stored))
-}
-
-/// Inserts rows of `columns` values, as many per statement as fit.
-async fn insert_rows(
-    txn: &DatabaseTransaction,
-    table: &'static str,
-    columns: &[&'static str],
-    rows: Vec<Vec<Value>>,
-) -> Result<(), CatalogError> {
-    let insert = Insert { table, columns, tail: "" };
-    for (_, statement) in insert.statements(txn.get_database_backend(), rows) {
-        txn.execute_raw(statement).await?;
-    }
-    Ok(())
 }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
+use sea_orm::{ConnectionTrait, Value};
 
 use super::id_of;
 use crate::catalog::error::CatalogError;
@@ -16,7 +16,7 @@ use crate::catalog::write::{organizer_path_key, venue_key, WriteCache};
 /// Inserts the rows whose key (a unique text column) `cache` does not know yet, and learns the
 /// ids of those keys into `cache`.
 async fn ensure_keys(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     cache: &mut WriteCache,
     table: &'static str,
     key_column: &'static str,
@@ -48,7 +48,7 @@ async fn ensure_keys(
 /// know yet, and learns their ids. With `referenced`, the rows these refer to (parent units,
 /// venues' countries) are noted for the batch's own check instead of checked as written.
 pub(in crate::catalog) async fn write_taxonomy(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     cache: &mut WriteCache,
     events: &[ResolvedEvent],
     mut referenced: Option<&mut Referenced>,
