@@ -109,9 +109,12 @@ impl TurnSignal {
         });
     }
 
-    /// A new attempt at the fast path begins.
+    /// A new attempt at the fast path begins: it keeps the ids it took, and writes its taxonomy
+    /// again (with a cache of its own) before the batch after may write its own.
     fn retry(&self) {
-        self.0.send_modify(|progress| (progress.attempt, progress.stage) = (progress.attempt + 1, Stage::Writing));
+        self.0.send_modify(|progress| {
+            (progress.attempt, progress.stage, progress.learnt) = (progress.attempt + 1, Stage::Writing, false);
+        });
     }
 }
 
