@@ -3,10 +3,11 @@
 //! and `COPY` must run on the connection of the transaction it belongs to, so this one is a
 //! sqlx transaction that also runs sea-orm's statements ([`ConnectionTrait`]).
 //!
-//! Why: PostgreSQL shares the import's two cores with the index, and `COPY` halves its work.
-//! The events, links and changes of a 100k catalogue took it 8.8-9.3 s of CPU to load as
-//! prepared multi-row `INSERT`s of bound parameters and 4.5-4.6 s as binary `COPY`; a 100k
-//! `convene import` went from 8.6-8.9 s of PostgreSQL's CPU to 6.6 s (BENCHMARKS.md).
+//! Why: PostgreSQL shares the import's two cores with the index, and `COPY` halves its work
+//! for the same rows. Loading a 100k catalogue's events, links and changes took it 8.8-9.3 s of
+//! CPU as prepared multi-row `INSERT`s of bound parameters and 4.5-4.6 s as binary `COPY`; a
+//! 100k `convene import`, whose change log keeps its `INSERT` (it reads back the numbers it
+//! takes), went from 8.6-9.2 s of PostgreSQL's CPU to 6.6-7.1 s (BENCHMARKS.md).
 
 use std::future::Future;
 use std::sync::Arc;
