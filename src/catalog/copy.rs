@@ -64,21 +64,27 @@ pub struct CopyTransaction {
 impl CopyTransaction {
     /// Begins a transaction on a connection of `pool`.
     pub async fn begin(pool: &PgPool) -> Result<Self, CatalogError> {
-        let transaction = pool.begin().await.map_err(|error| DbErr::Conn(runtime(error)))?;
+        let transaction = pool.begin().await.map_err(|error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error))))?;
         Ok(CopyTransaction { connection: Mutex::new(transaction) })
     }
 
     pub async fn commit(self) -> Result<(), CatalogError> {
-        self.connection.into_inner().commit().await.map_err(|error| DbErr::Exec(runtime(error)).into())
+        Ok(self.connection.into_inner().commit().await.map_err(exec_error)?)
     }
 
     pub async fn rollback(self) -> Result<(), CatalogError> {
-        self.connection.into_inner().rollback().await.map_err(|error| DbErr::Exec(runtime(error)).into())
+        Ok(self.connection.into_inner().rollback().await.map_err(exec_error)?)
     }
 }
 
-fn runtime(error: sqlx::Error) -> RuntimeErr {
-    RuntimeErr::SqlxError(Arc::new(error))
+/// sqlx's error as sea-orm reports a failed statement.
+fn exec_error(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+/// sqlx's error as sea-orm reports a failed query.
+fn query_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
 }
 
 /// sea-orm's statement as a sqlx query, its values bound as sea-orm binds them.
@@ -95,27 +101,26 @@ impl ConnectionTrait for CopyTransaction {
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
         let mut connection = self.connection.lock().await;
-        let done = query(statement).execute(&mut **connection).await.map_err(|error| DbErr::Exec(runtime(error)))?;
+        let done = query(statement).execute(&mut **connection).await.map_err(exec_error)?;
         Ok(done.into())
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let mut connection = self.connection.lock().await;
         let sql = sqlx::AssertSqlSafe(sql.to_string());
-        let done = sqlx::raw_sql(sql).execute(&mut **connection).await.map_err(|error| DbErr::Exec(runtime(error)))?;
+        let done = sqlx::raw_sql(sql).execute(&mut **connection).await.map_err(exec_error)?;
         Ok(done.into())
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
         let mut connection = self.connection.lock().await;
-        let row =
-            query(statement).fetch_optional(&mut **connection).await.map_err(|error| DbErr::Query(runtime(error)))?;
+        let row = query(statement).fetch_optional(&mut **connection).await.map_err(query_error)?;
         Ok(row.map(QueryResult::from))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let mut connection = self.connection.lock().await;
-        let rows = query(statement).fetch_all(&mut **connection).await.map_err(|error| DbErr::Query(runtime(error)))?;
+        let rows = query(statement).fetch_all(&mut **connection).await.map_err(query_error)?;
         Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 }
@@ -133,23 +138,22 @@ impl RowSink for CopyTransaction {
         let quoted: Vec<String> = columns.iter().map(|column| format!("\"{column}\"")).collect();
         let statement = format!("COPY \"{table}\" ({}) FROM STDIN (FORMAT binary)", quoted.join(", "));
         let mut connection = self.connection.lock().await;
-        let copy_error = |error| CatalogError::from(DbErr::Exec(runtime(error)));
-        let mut copy = connection.copy_in_raw(&statement).await.map_err(copy_error)?;
+        let mut copy = connection.copy_in_raw(&statement).await.map_err(exec_error)?;
         let mut data = Vec::with_capacity(SEND_BYTES + SEND_BYTES / 4);
         data.extend_from_slice(BINARY_HEADER);
         for row in &rows {
             if let Err(error) = push_row(&mut data, row) {
-                copy.abort(error.to_string()).await.map_err(copy_error)?;
+                copy.abort(error.to_string()).await.map_err(exec_error)?;
                 return Err(error);
             }
             if data.len() >= SEND_BYTES {
-                copy.send(std::mem::take(&mut data)).await.map_err(copy_error)?;
+                copy.send(std::mem::take(&mut data)).await.map_err(exec_error)?;
                 data.reserve(SEND_BYTES + SEND_BYTES / 4);
             }
         }
         data.extend_from_slice(BINARY_TRAILER);
-        copy.send(data).await.map_err(copy_error)?;
-        copy.finish().await.map_err(copy_error)?;
+        copy.send(data).await.map_err(exec_error)?;
+        copy.finish().await.map_err(exec_error)?;
         Ok(())
     }
 }
