@@ -123,7 +123,7 @@ for events in "${sizes[@]}"; do
       sqlite_dir=$work/$events-sqlite postgres_dir=$work/$events-postgres database=$kept_database
     else
       settle
-      seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none "$engine" | limit_seconds)
+      seconds[limit,$round]=$(BENCH_EVENTS=$events BENCH_ONLY=none BENCH_NO_FLOOR=1 "$engine" | limit_seconds)
       sqlite_dir=$work/round postgres_dir=$work/round database=$round_database
     fi
     seconds[sqlite,$round]=$(timed_import --data-dir "$sqlite_dir" --log warn)
